@@ -1,0 +1,150 @@
+using System.Text;
+
+namespace Tenancy;
+
+/// <summary>A tenant name broke a rule of <see cref="TenantSlug"/>. The message names the rule.</summary>
+public sealed class InvalidTenantSlugException : ArgumentException
+{
+    /// <summary>Creates the exception for <paramref name="slug"/> breaking <paramref name="rule"/>.</summary>
+    /// <param name="slug">The refused value (may be null).</param>
+    /// <param name="rule">The rule it broke.</param>
+    /// <param name="paramName">The parameter that carried it.</param>
+    public InvalidTenantSlugException(string? slug, TenantSlugRule rule, string? paramName = "tenant")
+        : base($"Invalid tenant slug {Quote(slug)}: {TenantSlug.Describe(rule)}.", paramName)
+    {
+        Slug = slug;
+        Rule = rule;
+    }
+
+    /// <summary>The refused value.</summary>
+    public string? Slug { get; }
+
+    /// <summary>The rule it broke.</summary>
+    public TenantSlugRule Rule { get; }
+
+    /// <summary>Quotes a hostile value for a message: control and non-ASCII characters escaped, long values cut.</summary>
+    internal static string Quote(string? value)
+    {
+        if (value is null)
+        {
+            return "(null)";
+        }
+
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value.Length > 80 ? value[..80] : value)
+        {
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            {
+                sb.Append("\\u").Append(((int)c).ToString("x4"));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        sb.Append('"');
+        if (value.Length > 80)
+        {
+            sb.Append($"… ({value.Length} characters)");
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// Tenant-scoped code ran where no tenant scope is active (and no default tenant is configured).
+/// The message names the member and shows the fix.
+/// </summary>
+public sealed class TenantScopeRequiredException : InvalidOperationException
+{
+    /// <summary>Creates the exception for a use of <paramref name="member"/> outside a scope.</summary>
+    /// <param name="member">The member that needed a tenant, as the user wrote it (e.g. <c>Wiki.Db</c>).</param>
+    public TenantScopeRequiredException(string member)
+        : base($"{member} needs a current tenant, but no tenant scope is active on this flow. " +
+               "Enter one around the call: using (TenantContext.Enter(\"tenant\")) { ... } — or mark the calling member " +
+               "[RequiresTenant] and enter the scope in its caller. Work queued to run later must carry " +
+               "TenantContext.Capture() and re-enter it with snapshot.Enter(). An app moving from one shared database " +
+               "can opt into a fallback with TenantContextBuilder.DefaultTenant(\"main\").")
+    {
+        Member = member;
+    }
+
+    /// <summary>The member that needed a tenant.</summary>
+    public string Member { get; }
+}
+
+/// <summary>
+/// A scope was disposed while a scope entered after it is still current (out-of-order disposal).
+/// Nothing was changed: the current scope is still the one that was current before the call.
+/// </summary>
+public sealed class TenantScopeMismatchException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was disposed and what is current.</param>
+    public TenantScopeMismatchException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>A tenant could not be entered because it is unknown or not available (see <see cref="Reason"/>).</summary>
+public class TenantUnavailableException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="slug">The tenant.</param>
+    /// <param name="reason">Why it cannot be entered.</param>
+    /// <param name="message">A message saying what to do next.</param>
+    /// <param name="innerException">The underlying failure, if any.</param>
+    public TenantUnavailableException(string slug, TenantUnavailableReason reason, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Slug = slug;
+        Reason = reason;
+    }
+
+    /// <summary>The tenant.</summary>
+    public string Slug { get; }
+
+    /// <summary>Why it cannot be entered.</summary>
+    public TenantUnavailableReason Reason { get; }
+}
+
+/// <summary>Why a tenant cannot be entered.</summary>
+public enum TenantUnavailableReason
+{
+    /// <summary>No such tenant is known (for example, not in the catalog).</summary>
+    NotFound,
+
+    /// <summary>The tenant exists but is archived; restore it first.</summary>
+    Archived,
+}
+
+/// <summary>
+/// A write would have touched another tenant's rows, changed a row's tenant, or saved tenant-owned rows with no
+/// tenant scope. Nothing was written.
+/// </summary>
+public sealed class CrossTenantWriteException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Which entity, which tenants, and what to do instead.</param>
+    public CrossTenantWriteException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>A resource was requested that the active configuration does not register.</summary>
+public sealed class TenantResourceNotRegisteredException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="serviceType">The requested type.</param>
+    /// <param name="hint">How to register it.</param>
+    public TenantResourceNotRegisteredException(Type serviceType, string hint)
+        : base($"No per-tenant {serviceType.Name} is registered in the active TenantConfiguration. {hint}")
+    {
+        ServiceType = serviceType;
+    }
+
+    /// <summary>The requested type.</summary>
+    public Type ServiceType { get; }
+}
