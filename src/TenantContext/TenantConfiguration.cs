@@ -50,7 +50,13 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(configure);
         var builder = new TenantContextBuilder();
         configure(builder);
-        return new TenantConfiguration(builder);
+        var configuration = new TenantConfiguration(builder);
+        foreach (var callback in builder.BuiltCallbacks)
+        {
+            callback(configuration);
+        }
+
+        return configuration;
     }
 
     internal static TenantConfiguration Empty { get; } = Build(static _ => { });

@@ -11,6 +11,7 @@ public sealed class TenantContextBuilder
 {
     internal readonly Dictionary<Type, Registration> Registrations = new();
     internal readonly List<object> OwnedResources = new();
+    internal readonly List<Action<TenantConfiguration>> BuiltCallbacks = new();
 
     internal TenantContextBuilder()
     {
@@ -112,6 +113,17 @@ public sealed class TenantContextBuilder
     public TenantContextBuilder UseLoggerFactory(ILoggerFactory loggerFactory)
     {
         LoggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
+        return this;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> with the configuration once it is built (integration packages use it to reach
+    /// the configuration later, for example to <see cref="TenantConfiguration.Forget"/> an archived tenant).
+    /// </summary>
+    /// <param name="callback">Receives the built configuration.</param>
+    public TenantContextBuilder OnBuilt(Action<TenantConfiguration> callback)
+    {
+        BuiltCallbacks.Add(callback ?? throw new ArgumentNullException(nameof(callback)));
         return this;
     }
 
