@@ -1,0 +1,349 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Tenancy.Generators.Models;
+
+namespace Tenancy.Generators;
+
+public sealed partial class TenantAccessorsGenerator
+{
+    /// <summary>Reads one <c>[TenantAccessors]</c> class into plain values. Nothing from Roslyn leaves this class.</summary>
+    internal static class Parser
+    {
+        private const string EnterName = "Enter";
+        private const string RegisterName = "Register";
+
+        private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        public static AccessorClassResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration)
+            {
+                return null;
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
+            string displayName = DisplayName(type);
+
+            bool isPartial = declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
+            if (!isPartial || !type.IsStatic)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBeStaticPartial, classLocation, type.Name));
+                return new AccessorClassResult(null, diagnostics.ToEquatableArray(), EquatableArray<AccessorTypeUse>.Empty);
+            }
+
+            bool emittable = true;
+            var containing = new List<ContainingTypeSpec>();
+            if (type.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, classLocation, displayName, type.Name));
+                emittable = false;
+            }
+
+            for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (outer.IsGenericType && emittable)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, classLocation, displayName, outer.Name));
+                    emittable = false;
+                }
+
+                bool outerPartial = outer.DeclaringSyntaxReferences
+                    .Select(r => r.GetSyntax(cancellationToken))
+                    .OfType<TypeDeclarationSyntax>()
+                    .Any(static d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+                if (!outerPartial)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeMustBePartial, classLocation, type.Name, outer.Name));
+                    emittable = false;
+                }
+
+                containing.Insert(0, new ContainingTypeSpec(Keywords(outer), outer.Name));
+            }
+
+            if (!emittable)
+            {
+                return new AccessorClassResult(null, diagnostics.ToEquatableArray(), EquatableArray<AccessorTypeUse>.Empty);
+            }
+
+            bool emitEnter = true;
+            bool emitRegister = true;
+            var accessors = new List<AccessorSpec>();
+            var typeUses = new List<AccessorTypeUse>();
+            var accessorLocations = new List<LocationInfo?>();
+
+            foreach (var member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared)
+                {
+                    continue;
+                }
+
+                if (member.Name is EnterName or RegisterName)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.GeneratedMemberClash, LocationInfo.From(member.Locations.FirstOrDefault()), $"{displayName}.{member.Name}", member.Name));
+                    if (member.Name == EnterName)
+                    {
+                        emitEnter = false;
+                    }
+                    else
+                    {
+                        emitRegister = false;
+                    }
+                }
+
+                if (member is not IPropertySymbol property || !IsPartial(property) || property.PartialImplementationPart is not null)
+                {
+                    continue;
+                }
+
+                string accessorName = $"{displayName}.{property.Name}";
+                var location = LocationInfo.From(property.Locations.FirstOrDefault());
+                string? shapeProblem = ShapeProblem(property);
+                if (shapeProblem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.PropertyMustBeStaticPartialGetOnly, location, accessorName, shapeProblem, property.Name));
+                    continue;
+                }
+
+                if (property.Type.TypeKind == TypeKind.Error)
+                {
+                    continue; // the compiler already reports the missing type
+                }
+
+                string typeName = property.Type.ToDisplayString(TypeFormat);
+                string? unsupported = UnsupportedReason(property.Type);
+                if (unsupported is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UnsupportedAccessorType, location, accessorName, property.Type.ToDisplayString(), unsupported));
+                }
+                else
+                {
+                    typeUses.Add(new AccessorTypeUse(typeName, accessorName, SortKey(location, accessors.Count), location));
+                }
+
+                string camel = CamelCase(property.Name);
+                accessors.Add(new AccessorSpec(
+                    property.Name,
+                    AccessibilityKeywords(property.DeclaredAccessibility),
+                    typeName,
+                    SyntaxFacts.GetKeywordKind(camel) != SyntaxKind.None ? "@" + camel : camel,
+                    camel + "Lifetime",
+                    accessorName,
+                    unsupported,
+                    TypeDoc(property.Type, typeName),
+                    HasDocumentation(property, cancellationToken)));
+                accessorLocations.Add(location);
+            }
+
+            CheckParameterNames(accessors, accessorLocations, diagnostics, ref emitEnter, ref emitRegister);
+
+            string hintName = (type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString() + ".")
+                + string.Concat(containing.Select(static c => c.Name + ".")) + type.Name + ".g.cs";
+
+            var spec = new AccessorClassSpec(
+                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                type.Name,
+                hintName,
+                containing.ToEquatableArray(),
+                accessors.ToEquatableArray(),
+                emitEnter,
+                emitRegister);
+            return new AccessorClassResult(spec, diagnostics.ToEquatableArray(), typeUses.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// Override and factory parameters take the accessors' camel-case names; a name that is taken (<c>tenant</c>,
+        /// <c>builder</c>, another accessor's name or lifetime) would not compile: TC2006, and the method is skipped.
+        /// </summary>
+        private static void CheckParameterNames(
+            List<AccessorSpec> accessors, List<LocationInfo?> locations, List<DiagnosticInfo> diagnostics, ref bool emitEnter, ref bool emitRegister)
+        {
+            var enterNames = new HashSet<string> { "tenant" };
+            var registerNames = new HashSet<string> { "builder" };
+            for (int i = 0; i < accessors.Count; i++)
+            {
+                var a = accessors[i];
+                if (!a.IsSupported)
+                {
+                    continue;
+                }
+
+                string parameter = a.ParameterName.TrimStart('@');
+                if (!enterNames.Add(parameter) && emitEnter)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterNameClash, locations[i], a.DisplayName, parameter, EnterName));
+                    emitEnter = false;
+                }
+
+                if ((!registerNames.Add(parameter) || !registerNames.Add(a.LifetimeParameterName)) && emitRegister)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterNameClash, locations[i], a.DisplayName, parameter, RegisterName));
+                    emitRegister = false;
+                }
+            }
+        }
+
+        private static string TypeDoc(ITypeSymbol type, string typeName)
+            => type is INamedTypeSymbol { IsGenericType: false } && type.NullableAnnotation != NullableAnnotation.Annotated
+                ? $"<see cref=\"{typeName}\"/>"
+                : "<c>" + type.ToDisplayString().Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + "</c>";
+
+        private static bool IsPartial(IPropertySymbol property) => property.IsPartialDefinition || property.PartialDefinitionPart is not null;
+
+        private static string? ShapeProblem(IPropertySymbol property)
+        {
+            if (property.IsIndexer)
+            {
+                return "it is an indexer";
+            }
+
+            if (!property.IsStatic)
+            {
+                return "it is not static";
+            }
+
+            if (property.GetMethod is null)
+            {
+                return "it has no getter";
+            }
+
+            if (property.SetMethod is not null)
+            {
+                return property.SetMethod.IsInitOnly ? "it has an init accessor" : "it has a setter";
+            }
+
+            if (property.RefKind != RefKind.None)
+            {
+                return "it returns by reference";
+            }
+
+            return null;
+        }
+
+        private static string? UnsupportedReason(ITypeSymbol type)
+        {
+            if (type.TypeKind is TypeKind.TypeParameter || ContainsTypeParameter(type))
+            {
+                return "it is or contains a type parameter; use a closed type";
+            }
+
+            if (type.TypeKind == TypeKind.Dynamic || type.SpecialType == SpecialType.System_Object)
+            {
+                return "'object' names no service; use the service's own type";
+            }
+
+            if (!type.IsReferenceType)
+            {
+                return "it is not a reference type; wrap the value in a class";
+            }
+
+            if (type.NullableAnnotation == NullableAnnotation.Annotated)
+            {
+                return "it is nullable-annotated, but an accessor never returns null; remove the '?'";
+            }
+
+            return null;
+        }
+
+        private static bool ContainsTypeParameter(ITypeSymbol type) => type switch
+        {
+            ITypeParameterSymbol => true,
+            IArrayTypeSymbol array => ContainsTypeParameter(array.ElementType),
+            INamedTypeSymbol named => named.TypeArguments.Any(ContainsTypeParameter),
+            _ => false,
+        };
+
+        private static bool HasDocumentation(IPropertySymbol property, CancellationToken cancellationToken)
+            => property.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .Any(static s => s.GetLeadingTrivia().Any(static t =>
+                    t.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia) || t.IsKind(SyntaxKind.MultiLineDocumentationCommentTrivia)
+                    || (t.IsKind(SyntaxKind.SingleLineCommentTrivia) && t.ToString().StartsWith("///", System.StringComparison.Ordinal))));
+
+        private static string DisplayName(INamedTypeSymbol type)
+        {
+            var names = new List<string>();
+            for (var t = type; t is not null; t = t.ContainingType)
+            {
+                names.Insert(0, t.Name);
+            }
+
+            return string.Join(".", names);
+        }
+
+        private static string SortKey(LocationInfo? location, int index)
+            => location is null
+                ? "~" + index.ToString("D6", CultureInfo.InvariantCulture)
+                : location.FilePath + "|" + location.TextSpan.Start.ToString("D10", CultureInfo.InvariantCulture);
+
+        private static string Keywords(INamedTypeSymbol type)
+        {
+            string kind = type switch
+            {
+                { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+                { IsRecord: true } => "record",
+                { TypeKind: TypeKind.Struct } => "struct",
+                { TypeKind: TypeKind.Interface } => "interface",
+                _ => "class",
+            };
+            string prefix = type.IsStatic ? "static " : type.IsRefLikeType ? "ref " : "";
+            return prefix + "partial " + kind;
+        }
+
+        private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "",
+        };
+
+        /// <summary>
+        /// <c>Db</c> → <c>db</c>, <c>PageStore</c> → <c>pageStore</c>, <c>URLMap</c> → <c>urlMap</c>, <c>DB</c> → <c>db</c>:
+        /// the leading run of capitals is lowered, except the one that starts the next word.
+        /// </summary>
+        internal static string CamelCase(string name)
+        {
+            if (name.Length == 0 || !char.IsUpper(name[0]))
+            {
+                return name;
+            }
+
+            var chars = name.ToCharArray();
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (i > 0 && i + 1 < chars.Length && !char.IsUpper(chars[i + 1]) && char.IsUpper(chars[i]))
+                {
+                    if (char.IsLetter(chars[i + 1]))
+                    {
+                        break;
+                    }
+                }
+
+                if (!char.IsUpper(chars[i]))
+                {
+                    break;
+                }
+
+                chars[i] = char.ToLowerInvariant(chars[i]);
+            }
+
+            return new string(chars);
+        }
+    }
+}
