@@ -1,0 +1,75 @@
+using Microsoft.CodeAnalysis;
+
+namespace Tenancy.Analyzers;
+
+/// <summary>Every diagnostic the TenantContext analyzers report, with its id, category and help link.</summary>
+public static class DiagnosticDescriptors
+{
+    private const string Category = "TenantContext";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description, params string[] tags) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLinks.For(id), tags);
+
+    /// <summary>TC1001.</summary>
+    public static readonly DiagnosticDescriptor RequiresTenant = Create(
+        DiagnosticIds.RequiresTenant,
+        "Tenant-scoped member used outside a tenant scope",
+        "'{0}' needs a tenant scope: call it inside 'using (TenantContext.Enter(...))' or mark '{1}' with [RequiresTenant]",
+        "Tenant-scoped members (tenant accessors, TenantContext.GetDb/GetStorage/GetRenderer/Get<T>/Current/Capture and members marked [RequiresTenant]) throw outside a tenant scope, or silently use the default tenant.");
+
+    /// <summary>TC1002.</summary>
+    public static readonly DiagnosticDescriptor TenantSingletonUse = Create(
+        DiagnosticIds.TenantSingletonUse,
+        "Process-wide singleton used instead of its tenant accessor",
+        "'{0}' is a process-wide singleton that bypasses the tenant context; use {1} instead",
+        "A singleton marked [TenantSingleton] or listed in TenantSingletons.txt serves every tenant from one instance: use the tenant accessor so each tenant gets its own.");
+
+    /// <summary>TC1003.</summary>
+    public static readonly DiagnosticDescriptor ScopeNotDisposed = Create(
+        DiagnosticIds.ScopeNotDisposed,
+        "Tenant scope is not disposed",
+        "{0}",
+        "The scope returned by Enter must be disposed where it was entered (a using statement or declaration). A scope entered inside an async method and not disposed there never reaches the caller: AsyncLocal changes flow down, never up.");
+
+    /// <summary>TC1004.</summary>
+    public static readonly DiagnosticDescriptor ContextDoesNotFlow = Create(
+        DiagnosticIds.ContextDoesNotFlow,
+        "Tenant-scoped code where the execution context does not flow",
+        "'{0}' runs in a callback of '{1}', where the execution context (and with it the tenant scope) does not flow; capture a TenantSnapshot and enter it in the callback",
+        "ThreadPool.UnsafeQueueUserWorkItem, UnsafeRegister and work started under ExecutionContext.SuppressFlow() do not carry the ExecutionContext, so the tenant scope is missing when the callback runs.");
+
+    /// <summary>TC1005.</summary>
+    public static readonly DiagnosticDescriptor ResourceEscapesScope = Create(
+        DiagnosticIds.ResourceEscapesScope,
+        "Tenant resource stored where it outlives its scope",
+        "{0} belongs to the current tenant but is stored in static '{1}', which outlives the scope; read it through the tenant accessor where it is needed",
+        "A tenant's database, storage, renderer or service stored in a static field or property (or captured by a lambda stored there) is served to every later tenant.");
+
+    /// <summary>TC1006.</summary>
+    public static readonly DiagnosticDescriptor IgnoreQueryFilters = Create(
+        DiagnosticIds.IgnoreQueryFilters,
+        "IgnoreQueryFilters on a tenant-owned entity",
+        "IgnoreQueryFilters() on '{0}' (ITenantOwned) removes the tenant filter and reads every tenant's rows; mark '{1}' with [CrossTenant] if that is intended",
+        "IgnoreQueryFilters removes the row-level tenant filter. Only members marked [CrossTenant] (reports, migrations) may read across tenants.");
+
+    /// <summary>TC1007.</summary>
+    public static readonly DiagnosticDescriptor RequiresTenantMismatch = Create(
+        DiagnosticIds.RequiresTenantMismatch,
+        "[RequiresTenant] on an override whose base member lacks it",
+        "'{0}' is marked [RequiresTenant] but '{1}' is not, so calls through '{1}' go unchecked; mark '{1}' with [RequiresTenant] too, or remove it here",
+        "Calls made through the base or interface member are checked against that member's attributes, so a requirement added by an override or implementation is invisible to them.");
+
+    /// <summary>TC1008.</summary>
+    public static readonly DiagnosticDescriptor UnknownReplacement = Create(
+        DiagnosticIds.UnknownReplacement,
+        "Singleton replacement names no accessible member",
+        "The replacement '{0}' for singleton '{1}' names no accessible member; use a name that resolves like a cref from the singleton's namespace, or a fully qualified name",
+        "The replacement of a [TenantSingleton] (its Use property) or of a TenantSingletons.txt entry is what the TC1002 message and code fix suggest, so it must name a real member.");
+
+    /// <summary>TC1009.</summary>
+    public static readonly DiagnosticDescriptor UnknownSingletonEntry = Create(
+        DiagnosticIds.UnknownSingletonEntry,
+        "TenantSingletons.txt entry matches no symbol",
+        "'{0}' matches no symbol in this compilation; write a documentation comment id such as 'F:Legacy.Globals.Storage' or 'P:Legacy.Globals.Db'",
+        "Each line of TenantSingletons.txt is a documentation comment id with an optional ';replacement'. A line that matches nothing protects nothing.");
+}

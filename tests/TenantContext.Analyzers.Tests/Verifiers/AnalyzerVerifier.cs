@@ -1,0 +1,88 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Tenancy.Analyzers.Tests.Verifiers;
+
+/// <summary>Runs one analyzer over test sources (plus the shared <see cref="TestReferences.Wiki"/> file).</summary>
+public static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    /// <summary>Asserts that exactly the diagnostics in the markup (<c>{|TC1001:...|}</c>) are reported.</summary>
+    public static Task VerifyAsync(string source, params (string Name, string Text)[] additionalFiles) =>
+        CreateTest(source, additionalFiles).RunAsync();
+
+    /// <summary>Same, for a program with top-level statements.</summary>
+    public static Task VerifyProgramAsync(string source)
+    {
+        var test = CreateTest(source, []);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        return test.RunAsync();
+    }
+
+    /// <summary>Same, with extra source files.</summary>
+    public static Task VerifySourcesAsync(params string[] sources)
+    {
+        var test = CreateTest(sources[0], []);
+        foreach (var extra in sources.Skip(1))
+        {
+            test.TestState.Sources.Add(extra);
+        }
+
+        return test.RunAsync();
+    }
+
+    /// <summary>Builds the test, for callers that need to add expected diagnostics by hand.</summary>
+    public static CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> CreateTest(string source, (string Name, string Text)[] additionalFiles)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        {
+            ReferenceAssemblies = TestReferences.Net100,
+            TestCode = source,
+        };
+        test.TestState.Sources.Add(("Wiki.cs", TestReferences.Wiki));
+        test.TestState.Sources.Add(("EntityFramework.cs", TestReferences.FakeEntityFramework));
+        test.TestState.AdditionalReferences.Add(TestReferences.TenantContextAssembly);
+        foreach (var file in additionalFiles)
+        {
+            test.TestState.AdditionalFiles.Add((file.Name, file.Text));
+        }
+
+        return test;
+    }
+}
+
+/// <summary>Runs one analyzer and one code fix, including Fix All.</summary>
+public static class CodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    /// <summary>Asserts the markup diagnostics, then that fixing them (one by one and all at once) gives <paramref name="fixedSource"/>.</summary>
+    public static Task VerifyFixAsync(string source, string fixedSource, params (string Name, string Text)[] additionalFiles) =>
+        CreateTest(source, fixedSource, additionalFiles).RunAsync();
+
+    /// <summary>Builds the test, for callers that need to tune iterations.</summary>
+    public static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> CreateTest(string source, string fixedSource, (string Name, string Text)[] additionalFiles)
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            ReferenceAssemblies = TestReferences.Net100,
+            TestCode = source,
+            FixedCode = fixedSource,
+        };
+        foreach (var state in new[] { test.TestState, test.FixedState })
+        {
+            state.Sources.Add(("Wiki.cs", TestReferences.Wiki));
+            state.Sources.Add(("EntityFramework.cs", TestReferences.FakeEntityFramework));
+            state.AdditionalReferences.Add(TestReferences.TenantContextAssembly);
+            foreach (var file in additionalFiles)
+            {
+                state.AdditionalFiles.Add((file.Name, file.Text));
+            }
+        }
+
+        return test;
+    }
+}
