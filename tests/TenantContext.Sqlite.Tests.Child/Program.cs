@@ -1,0 +1,104 @@
+using Tenancy;
+using Tenancy.Sqlite;
+using Tenancy.Sqlite.Tests.Child;
+
+// Usage (all paths absolute):
+//   create <dataRoot> <tenant> <stepDelayMs>     open the tenant (create + migrate), print "done <version>"
+//   create-stall <dataRoot> <tenant>              stall forever halfway through step 2 after printing "in-step"
+//   migrate-all <dataRoot> <stepDelayMs>          MigrateAllAsync (parallelism 1), print "progress N" per tenant
+//   split <dataRoot> <source> <table,...>         SplitSharedDatabaseAsync on column tenant_id, print "progress N" per tenant
+var command = args[0];
+var dataRoot = args[1];
+int delay = 0;
+
+void Configure(SqliteTenantOptions o, bool stall)
+{
+    o.DataRoot = dataRoot;
+    ChildSchemas.Standard(o, _ =>
+    {
+        if (stall)
+        {
+            Console.Out.WriteLine("in-step");
+            Console.Out.Flush();
+            Thread.Sleep(Timeout.Infinite);
+        }
+
+        if (delay > 0)
+        {
+            Thread.Sleep(delay);
+        }
+    });
+}
+
+try
+{
+switch (command)
+{
+    case "create":
+    {
+        delay = int.Parse(args[3]);
+        using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o => Configure(o, stall: false)));
+        using (TenantContext.UseConfiguration(configuration))
+        using (TenantContext.Enter(args[2]))
+        using (var connection = TenantContext.GetDb().OpenConnection())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA user_version;";
+            Console.WriteLine($"done {cmd.ExecuteScalar()}");
+        }
+
+        return 0;
+    }
+
+    case "create-stall":
+    {
+        using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: true)));
+        using var connection = router.OpenConnection(args[2]);
+        return 3; // never reached: the parent kills this process while it stalls
+    }
+
+    case "migrate-all":
+    {
+        delay = int.Parse(args[2]);
+        using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: false)));
+        var report = await router.Catalog.MigrateAllAsync(parallelism: 1, progress: new LineProgress<TenantMigrationProgress>(p => p.Completed));
+        Console.WriteLine($"done {report.Succeeded}");
+        return 0;
+    }
+
+    case "split":
+    {
+        using var router = new SqliteTenantDatabases(Options(o => o.DataRoot = dataRoot));
+        var report = await router.Catalog.SplitSharedDatabaseAsync(args[2], "tenant_id", args[3].Split(','),
+            progress: new LineProgress<TenantSplitProgress>(p => p.Completed));
+        Console.WriteLine($"done {report.Tenants.Count}");
+        return 0;
+    }
+
+    default:
+        Console.Error.WriteLine($"unknown command {command}");
+        return 2;
+}
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine(ex.ToString());
+    return 1;
+}
+
+static SqliteTenantOptions Options(Action<SqliteTenantOptions> configure)
+{
+    var options = new SqliteTenantOptions();
+    configure(options);
+    return options;
+}
+
+/// <summary>Prints "progress N" synchronously, so the parent sees each step as it happens.</summary>
+sealed class LineProgress<T>(Func<T, int> completed) : IProgress<T>
+{
+    public void Report(T value)
+    {
+        Console.Out.WriteLine($"progress {completed(value)}");
+        Console.Out.Flush();
+    }
+}
