@@ -121,9 +121,19 @@ public sealed class ProcessTests : IDisposable
         File.SetUnixFileMode(_folder.Path, File.GetUnixFileMode(_folder.Path) | UnixFileMode.OtherExecute | UnixFileMode.OtherRead);
         try
         {
-            // Root ignores permission bits, so under root the attempt runs in a child process as the unprivileged user 65534.
-            string[]? prefix = Environment.UserName == "root" ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : null;
-            using var child = ChildProcess.StartWith(prefix, "create", data, "acme", "0");
+            // Root ignores permission bits, so under root the attempt runs in a child process as the unprivileged user 65534,
+            // from a world-readable copy of the test output (the build tree may sit under a folder only root can enter).
+            string[]? prefix = null;
+            var dll = ChildProcess.DllPath;
+            if (Environment.UserName == "root")
+            {
+                prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+                var copy = _folder.Combine("child");
+                CopyWorldReadable(AppContext.BaseDirectory, copy);
+                dll = Path.Combine(copy, Path.GetFileName(ChildProcess.DllPath));
+            }
+
+            using var child = ChildProcess.StartWith(prefix, dll, "create", data, "acme", "0");
             var result = await child.WaitAsync(Timeout);
             Assert.NotEqual(0, result.ExitCode);
             Assert.Contains("TenantDatabaseException", result.Error);
@@ -134,6 +144,25 @@ public sealed class ProcessTests : IDisposable
         finally
         {
             File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void CopyWorldReadable(string from, string to)
+    {
+        var directoryMode = (UnixFileMode)0b111_101_101; // 755
+        Directory.CreateDirectory(to);
+        File.SetUnixFileMode(to, directoryMode);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, target);
+            File.SetUnixFileMode(target, (UnixFileMode)0b110_100_100); // 644
+        }
+
+        foreach (var directory in Directory.GetDirectories(from))
+        {
+            CopyWorldReadable(directory, Path.Combine(to, Path.GetFileName(directory)));
         }
     }
 }

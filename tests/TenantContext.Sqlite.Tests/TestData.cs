@@ -86,9 +86,9 @@ internal sealed class ChildProcess : IDisposable
 
     public static string DllPath => System.IO.Path.Combine(AppContext.BaseDirectory, "TenantContext.Sqlite.Tests.Child.dll");
 
-    public static ChildProcess Start(params string[] args) => StartWith(null, args);
+    public static ChildProcess Start(params string[] args) => StartWith(null, DllPath, args);
 
-    public static ChildProcess StartWith(string[]? prefix, params string[] args)
+    public static ChildProcess StartWith(string[]? prefix, string dllPath, params string[] args)
     {
         var dotnet = Environment.ProcessPath is { } p && System.IO.Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         var info = new ProcessStartInfo(prefix is null ? dotnet : prefix[0])
@@ -107,7 +107,7 @@ internal sealed class ChildProcess : IDisposable
             info.ArgumentList.Add(dotnet);
         }
 
-        info.ArgumentList.Add(DllPath);
+        info.ArgumentList.Add(dllPath);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

@@ -1,0 +1,366 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Microsoft.Data.Sqlite;
+using Tenancy.Sqlite;
+
+namespace Tenancy.Benchmarks;
+
+/// <summary>Shared set-up for the SQLite benchmarks: a temporary data root and the schema the targets name.</summary>
+internal static class SqliteBench
+{
+    /// <summary>A new tenant: 4 tables and 3 indexes.</summary>
+    public const string Schema =
+        "CREATE TABLE pages (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL); " +
+        "CREATE TABLE revisions (id INTEGER PRIMARY KEY, page INTEGER NOT NULL REFERENCES pages(id), at TEXT NOT NULL); " +
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL); " +
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT); " +
+        "CREATE UNIQUE INDEX pages_title ON pages (title); CREATE INDEX revisions_page ON revisions (page, at); CREATE UNIQUE INDEX users_name ON users (name);";
+
+    public static string NewRoot(string name)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "tc-sqlite-bench", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        return root;
+    }
+
+    public static void DeleteRoot(string root)
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static void Exec(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public static void Seed(SqliteConnection connection, int rows, string? tenant = null)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = tenant is null
+            ? "INSERT INTO items (id, name) VALUES ($id, $name);"
+            : "INSERT INTO items (tenant_id, id, name) VALUES ($tenant, $id, $name);";
+        var id = insert.Parameters.Add("$id", SqliteType.Integer);
+        var name = insert.Parameters.Add("$name", SqliteType.Text);
+        if (tenant is not null)
+        {
+            insert.Parameters.AddWithValue("$tenant", tenant);
+        }
+
+        for (int i = 0; i < rows; i++)
+        {
+            id.Value = i;
+            name.Value = "item " + i;
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public static string PointQuery(SqliteConnection connection, string sql, int id, string? tenant = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", id);
+        if (tenant is not null)
+        {
+            command.Parameters.AddWithValue("$tenant", tenant);
+        }
+
+        return (string)command.ExecuteScalar()!;
+    }
+}
+
+/// <summary>A warm open of one tenant's database plus a point query, against raw pooled Microsoft.Data.Sqlite on the same file.</summary>
+[MemoryDiagnoser]
+public class SqliteWarmOpenBenchmarks
+{
+    private const string Query = "SELECT name FROM items WHERE id = $id;";
+    private string _root = null!;
+    private TenantConfiguration _configuration = null!;
+    private SqliteTenantDatabase _db = null!;
+    private string _raw = null!;
+    private int _id;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = SqliteBench.NewRoot("warm");
+        _configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
+        {
+            o.DataRoot = _root;
+            o.Migrations.Add(1, "init", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+        }));
+        var router = _configuration.GetSqlite();
+        using (var connection = router.OpenConnection("acme"))
+        {
+            SqliteBench.Seed(connection, 1000);
+        }
+
+        _db = router.GetDatabase("acme");
+        _raw = new SqliteConnectionStringBuilder { DataSource = router.GetDatabasePath("acme"), Pooling = true }.ToString();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _configuration.Dispose();
+        SqliteBench.DeleteRoot(_root);
+    }
+
+    [Benchmark(Baseline = true, Description = "raw pooled Microsoft.Data.Sqlite: open + point query")]
+    public string Raw()
+    {
+        using var connection = new SqliteConnection(_raw);
+        connection.Open();
+        return SqliteBench.PointQuery(connection, Query, ++_id % 1000);
+    }
+
+    [Benchmark(Description = "GetDb().OpenConnection() (the tenant's SqliteTenantDatabase) + point query")]
+    public string TenantDatabase()
+    {
+        using var connection = _db.OpenConnection();
+        return SqliteBench.PointQuery(connection, Query, ++_id % 1000);
+    }
+
+    [Benchmark(Description = "UseConfiguration + Enter + GetDb().OpenConnection() + point query")]
+    public string EnterGetDb()
+    {
+        using (TenantContext.UseConfiguration(_configuration))
+        using (TenantContext.Enter("acme"))
+        using (var connection = (SqliteConnection)TenantContext.GetDb().OpenConnection())
+        {
+            return SqliteBench.PointQuery(connection, Query, ++_id % 1000);
+        }
+    }
+}
+
+/// <summary>A point query rotating across 1,000 tenant files against one shared database with a (tenant_id, id) key holding the same rows.</summary>
+[MemoryDiagnoser]
+public class SqliteRotationBenchmarks
+{
+    private const int Tenants = 1000;
+    private const int Rows = 100;
+    private string _root = null!;
+    private SqliteTenantDatabases _router = null!;
+    private SqliteTenantDatabase[] _dbs = null!;
+    private string[] _slugs = null!;
+    private string _shared = null!;
+    private int _i;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = SqliteBench.NewRoot("rotate");
+        _router = new SqliteTenantDatabases(new SqliteTenantOptions
+        {
+            DataRoot = _root,
+            MaxOpenTenants = Tenants + 24,
+        });
+        _slugs = Enumerable.Range(0, Tenants).Select(i => $"t{i:0000}").ToArray();
+        var sharedPath = Path.Combine(_root, "shared.db");
+        _shared = new SqliteConnectionStringBuilder { DataSource = sharedPath, Pooling = true }.ToString();
+        using (var shared = new SqliteConnection(_shared))
+        {
+            shared.Open();
+            SqliteBench.Exec(shared, "PRAGMA journal_mode = WAL; CREATE TABLE items (tenant_id TEXT NOT NULL, id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;");
+            foreach (var slug in _slugs)
+            {
+                SqliteBench.Seed(shared, Rows, slug);
+            }
+        }
+
+        _dbs = new SqliteTenantDatabase[Tenants];
+        for (int i = 0; i < Tenants; i++)
+        {
+            using (var connection = _router.OpenConnection(_slugs[i]))
+            {
+                SqliteBench.Exec(connection, "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+                SqliteBench.Seed(connection, Rows);
+            }
+
+            _dbs[i] = _router.GetDatabase(_slugs[i]);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _router.Dispose();
+        SqliteBench.DeleteRoot(_root);
+    }
+
+    [Benchmark(Baseline = true, Description = "one shared database, (tenant_id, id) key: open + point query")]
+    public string Shared()
+    {
+        int i = ++_i;
+        using var connection = new SqliteConnection(_shared);
+        connection.Open();
+        return SqliteBench.PointQuery(connection, "SELECT name FROM items WHERE tenant_id = $tenant AND id = $id;", i % Rows, _slugs[i % Tenants]);
+    }
+
+    [Benchmark(Description = "1,000 tenant files, rotating: open + point query")]
+    public string Rotating()
+    {
+        int i = ++_i;
+        using var connection = _dbs[i % Tenants].OpenConnection();
+        return SqliteBench.PointQuery(connection, "SELECT name FROM items WHERE id = $id;", i % Rows);
+    }
+}
+
+/// <summary>Creating tenants: empty (4 tables, 3 indexes, crash-safe migration), from a template, and the first touch of an existing cold tenant.</summary>
+[MemoryDiagnoser]
+public class SqliteLifecycleBenchmarks
+{
+    private const int ColdTenants = 4000;
+    private string _root = null!;
+    private SqliteTenantDatabases _router = null!;
+    private SqliteTenantDatabases _coldRouter = null!;
+    private SqliteTenantOptions _coldOptions = null!;
+    private int _next;
+    private int _cold;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = SqliteBench.NewRoot("lifecycle");
+        var options = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "new") };
+        options.Migrations.Add(1, "init", SqliteBench.Schema);
+        _router = new SqliteTenantDatabases(options);
+        _router.Catalog.CreateAsync("template").GetAwaiter().GetResult();
+
+        _coldOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "cold") };
+        _coldOptions.Migrations.Add(1, "init", SqliteBench.Schema);
+        using (var seed = new SqliteTenantDatabases(_coldOptions))
+        {
+            seed.OpenConnection("c0").Dispose();
+            var template = seed.GetDatabasePath("c0");
+            for (int i = 1; i < ColdTenants; i++)
+            {
+                File.Copy(template, seed.GetDatabasePath($"c{i}"));
+            }
+        }
+
+        _coldRouter = new SqliteTenantDatabases(_coldOptions);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _router.Dispose();
+        _coldRouter.Dispose();
+        SqliteBench.DeleteRoot(_root);
+    }
+
+    [Benchmark(Description = "new tenant: create file + 4 tables + 3 indexes (BEGIN IMMEDIATE, user_version)")]
+    public int NewTenant() => _router.MigrateAsync($"n{++_next}").GetAwaiter().GetResult().ToVersion;
+
+    [Benchmark(Description = "new tenant from template (online backup + rename + catalog record)")]
+    public TenantRecord FromTemplate() => _router.Catalog.CreateAsync($"copy{++_next}", "template").GetAwaiter().GetResult();
+
+    [Benchmark(Description = "first touch of an existing cold tenant: version check + open + SELECT 1")]
+    public long FirstTouchOfColdTenant()
+    {
+        if (++_cold == ColdTenants)
+        {
+            _cold = 0;
+            _coldRouter.Dispose(); // start over with a router that has seen none of them
+            _coldRouter = new SqliteTenantDatabases(_coldOptions);
+        }
+
+        using var connection = _coldRouter.OpenConnection($"c{_cold}");
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1;";
+        return (long)command.ExecuteScalar()!;
+    }
+}
+
+/// <summary>
+/// The scale measurements (one run each, printed): <c>MigrateAllAsync</c> of 10,000 tenants by one <c>ALTER TABLE</c>, and
+/// rotating through 10,000 tenants with <c>MaxOpenTenants = 256</c> while sampling open descriptors and resident memory.
+/// Run with <c>--filter '*SqliteScale*'</c>, or call <see cref="SqliteScaleReport.Run"/> from a console.
+/// </summary>
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1, invocationCount: 1)]
+public class SqliteScaleBenchmarks
+{
+    [Benchmark(Description = "scale report: 10,000 tenants (see the log for figures)")]
+    public void Scale() => SqliteScaleReport.Run(Console.Out, tenants: 10_000);
+}
+
+/// <summary>Prints the 10,000-tenant figures: catalogue creation, MigrateAll time, and descriptors / RSS while rotating.</summary>
+public static class SqliteScaleReport
+{
+    /// <summary>Runs the measurements and writes one line per figure.</summary>
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="tenants">How many tenants (10,000 for the targets).</param>
+    public static void Run(TextWriter output, int tenants = 10_000)
+    {
+        var root = SqliteBench.NewRoot("scale");
+        try
+        {
+            var v1 = new SqliteTenantOptions { DataRoot = root, MaxOpenTenants = 256 };
+            v1.Migrations.Add(1, "init", SqliteBench.Schema);
+            var clock = Stopwatch.StartNew();
+            using (var router = new SqliteTenantDatabases(v1))
+            {
+                router.Catalog.CreateAsync("t00000").GetAwaiter().GetResult();
+                for (int i = 1; i < tenants; i++)
+                {
+                    router.Catalog.CreateAsync($"t{i:00000}", "t00000").GetAwaiter().GetResult();
+                }
+            }
+
+            output.WriteLine($"sqlite-scale: created {tenants} tenants from a template in {clock.Elapsed.TotalSeconds:F1} s");
+
+            var v2 = new SqliteTenantOptions { DataRoot = root, MaxOpenTenants = 256 };
+            v2.Migrations.Add(1, "init", SqliteBench.Schema);
+            v2.Migrations.Add(2, "pinned", "ALTER TABLE pages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;");
+            using (var router = new SqliteTenantDatabases(v2))
+            {
+                clock.Restart();
+                var report = router.Catalog.MigrateAllAsync(parallelism: Environment.ProcessorCount).GetAwaiter().GetResult();
+                output.WriteLine($"sqlite-scale: MigrateAllAsync of {report.Results.Count} tenants (1 ALTER TABLE step, parallelism {Environment.ProcessorCount}): " +
+                                 $"{clock.Elapsed.TotalSeconds:F1} s, {report.Succeeded} succeeded, {report.Failed} failed");
+
+                int maxFds = 0;
+                long maxRss = 0;
+                clock.Restart();
+                for (int i = 0; i < tenants; i++)
+                {
+                    using (var connection = router.OpenConnection($"t{i:00000}"))
+                    using (var command = connection.CreateCommand())
+                    {
+                        command.CommandText = "SELECT count(*) FROM pages;";
+                        command.ExecuteScalar();
+                    }
+
+                    if (i % 250 == 0 || i == tenants - 1)
+                    {
+                        maxFds = Math.Max(maxFds, Directory.GetFileSystemEntries("/proc/self/fd").Length);
+                        using var self = Process.GetCurrentProcess();
+                        maxRss = Math.Max(maxRss, self.WorkingSet64);
+                    }
+                }
+
+                output.WriteLine($"sqlite-scale: rotated through {tenants} tenants with MaxOpenTenants = 256 in {clock.Elapsed.TotalSeconds:F1} s: " +
+                                 $"max open descriptors {maxFds} (target <= {3 * 256 + 64}), max RSS {maxRss / (1024 * 1024)} MB (target <= 200 MB), " +
+                                 $"tenants holding pools at the end {router.OpenTenantCount}");
+            }
+        }
+        finally
+        {
+            SqliteBench.DeleteRoot(root);
+        }
+    }
+}
