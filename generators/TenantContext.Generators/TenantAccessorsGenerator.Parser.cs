@@ -40,7 +40,7 @@ public sealed partial class TenantAccessorsGenerator
 
             bool emittable = true;
             var containing = new List<ContainingTypeSpec>();
-            if (type.IsGenericType)
+            if (type.TypeParameters.Length > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, classLocation, displayName, type.Name));
                 emittable = false;
@@ -49,7 +49,7 @@ public sealed partial class TenantAccessorsGenerator
             for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (outer.IsGenericType && emittable)
+                if (outer.TypeParameters.Length > 0 && emittable)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, classLocation, displayName, outer.Name));
                     emittable = false;
@@ -187,9 +187,12 @@ public sealed partial class TenantAccessorsGenerator
                     emitEnter = false;
                 }
 
-                if ((!registerNames.Add(parameter) || !registerNames.Add(a.LifetimeParameterName)) && emitRegister)
+                string? taken = !registerNames.Add(parameter) ? parameter
+                    : !registerNames.Add(a.LifetimeParameterName) ? a.LifetimeParameterName
+                    : null;
+                if (taken is not null && emitRegister)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterNameClash, locations[i], a.DisplayName, parameter, RegisterName));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterNameClash, locations[i], a.DisplayName, taken, RegisterName));
                     emitRegister = false;
                 }
             }
@@ -221,7 +224,7 @@ public sealed partial class TenantAccessorsGenerator
 
             if (property.SetMethod is not null)
             {
-                return property.SetMethod.IsInitOnly ? "it has an init accessor" : "it has a setter";
+                return "it has a set or init accessor";
             }
 
             if (property.RefKind != RefKind.None)
