@@ -83,19 +83,37 @@ public sealed class EvictionTests
         }
     }
 
-    /// <summary>Enters and touches <paramref name="count"/> other tenants from parallel flows.</summary>
-    private static Task Pressure(int count, string prefix) => Parallel.ForEachAsync(
-        Enumerable.Range(0, count),
-        new ParallelOptions { MaxDegreeOfParallelism = 4 },
-        (i, _) =>
+    /// <summary>
+    /// Enters and touches <paramref name="count"/> other tenants from parallel flows that carry nothing from the caller
+    /// (not its scope, not its configuration scope): they activate <paramref name="configuration"/> themselves.
+    /// </summary>
+    private static Task Pressure(TenantConfiguration configuration, int count, string prefix)
+    {
+        using (ExecutionContext.SuppressFlow())
         {
-            TenantContext.Run($"{prefix}{i}", () =>
-            {
-                TenantContext.GetStorage();
-                TenantContext.Get<ServiceA>();
-            });
-            return ValueTask.CompletedTask;
-        });
+            return Task.Run(() => Parallel.ForEachAsync(
+                Enumerable.Range(0, count),
+                new ParallelOptions { MaxDegreeOfParallelism = 4 },
+                (i, _) =>
+                {
+                    if (TenantContext.IsActive)
+                    {
+                        throw new InvalidOperationException("the pressure flows must not carry the caller's scope");
+                    }
+
+                    using (TenantContext.UseConfiguration(configuration))
+                    {
+                        TenantContext.Run($"{prefix}{i}", () =>
+                        {
+                            TenantContext.GetStorage();
+                            TenantContext.Get<ServiceA>();
+                        });
+                    }
+
+                    return ValueTask.CompletedTask;
+                }));
+        }
+    }
 
     [Fact]
     public async Task A_resource_in_use_by_a_live_scope_is_not_disposed_under_eviction_pressure()
@@ -107,7 +125,7 @@ public sealed class EvictionTests
             var mine = TenantContext.Get<ServiceA>();
             var storage = (FakeStorage)TenantContext.GetStorage();
 
-            await Pressure(1000, "other-");
+            await Pressure(configuration, 1000, "other-");
 
             Assert.False(mine.IsDisposed);
             Assert.False(storage.IsDisposed);
@@ -122,7 +140,7 @@ public sealed class EvictionTests
         using (TenantContext.Enter("pinned"))
         {
             var mine = TenantContext.Get<ServiceA>();
-            await Pressure(1000, "other-");
+            await Pressure(configuration, 1000, "other-");
             Assert.Same(mine, TenantContext.Get<ServiceA>());
         }
     }
@@ -137,10 +155,10 @@ public sealed class EvictionTests
             using (TenantContext.Enter("pinned"))
             {
                 mine = TenantContext.Get<ServiceA>();
-                await Pressure(1000, "other-");
+                await Pressure(configuration, 1000, "other-");
             }
 
-            await Pressure(8, "after-");
+            await Pressure(configuration, 8, "after-");
             Assert.True(mine.IsDisposed);
         }
     }
@@ -152,11 +170,11 @@ public sealed class EvictionTests
         using (TenantContext.UseConfiguration(configuration))
         using (TenantContext.Enter("late"))
         {
-            await Pressure(100, "other-");
+            await Pressure(configuration, 100, "other-");
             var mine = TenantContext.Get<ServiceA>();
             Assert.Equal("late", mine.Slug);
             Assert.False(mine.IsDisposed);
-            await Pressure(100, "more-");
+            await Pressure(configuration, 100, "more-");
             Assert.False(mine.IsDisposed);
         }
     }
