@@ -70,6 +70,6 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownSingletonEntry = Create(
         DiagnosticIds.UnknownSingletonEntry,
         "TenantSingletons.txt entry matches no symbol",
-        "'{0}' matches no symbol in this compilation; write a documentation comment id such as 'F:Legacy.Globals.Storage' or 'P:Legacy.Globals.Db'",
+        "'{0}' matches no field, property, method or event in this compilation; write a documentation comment id such as 'F:Legacy.Globals.Storage' or 'P:Legacy.Globals.Db'",
         "Each line of TenantSingletons.txt is a documentation comment id with an optional ';replacement'. A line that matches nothing protects nothing.");
 }

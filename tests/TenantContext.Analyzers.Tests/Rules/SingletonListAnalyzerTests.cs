@@ -1,0 +1,136 @@
+using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.SingletonListAnalyzer>;
+using ReplacementVerify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.SingletonReplacementAnalyzer>;
+
+namespace Tenancy.Analyzers.Tests.Rules;
+
+public class SingletonListAnalyzerTests
+{
+    private const string Legacy = """
+        namespace Legacy
+        {
+            public static class Globals
+            {
+                public static object Storage = new();
+                public static object Db { get; } = new();
+                public static object Open() => new();
+                public static event System.EventHandler? Changed;
+            }
+        }
+        """;
+
+    private static (string, string) List(string text) => ("TenantSingletons.txt", text);
+
+    // ---- TC1009 must report ----
+
+    [Fact]
+    public Task Unknown_field_is_reported_in_the_file() => Verify.VerifyAsync(Legacy, List("{|TC1009:F:Legacy.Globals.Missing|}"));
+
+    [Fact]
+    public Task Misspelled_namespace_is_reported() => Verify.VerifyAsync(Legacy, List("{|TC1009:P:Legasy.Globals.Db|}"));
+
+    [Fact]
+    public Task Wrong_kind_prefix_is_reported() => Verify.VerifyAsync(Legacy, List("{|TC1009:P:Legacy.Globals.Storage|}"));
+
+    [Fact]
+    public Task Type_ids_are_reported_because_only_members_are_singletons() => Verify.VerifyAsync(Legacy, List("{|TC1009:T:Legacy.Globals|}"));
+
+    [Fact]
+    public Task Bare_name_without_prefix_is_reported() => Verify.VerifyAsync(Legacy, List("{|TC1009:Legacy.Globals.Storage|}"));
+
+    [Fact]
+    public Task Bad_line_is_reported_at_its_own_line() => Verify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage\n// comment\n{|TC1009:F:Nope|}"));
+
+    [Fact]
+    public Task Bad_id_with_replacement_is_reported_at_the_id() => Verify.VerifyAsync(Legacy, List("{|TC1009:F:Legacy.Gone|};Wiki.Storage"));
+
+    [Fact]
+    public Task Bad_id_with_trailing_comment_is_reported_at_the_id() => Verify.VerifyAsync(Legacy, List("  {|TC1009:M:Legacy.Globals.Close|}  // removed"));
+
+    [Fact]
+    public Task Method_id_with_wrong_parameters_is_reported() => Verify.VerifyAsync(Legacy, List("{|TC1009:M:Legacy.Globals.Open(System.String)|}"));
+
+    [Fact]
+    public Task Every_bad_line_is_reported() => Verify.VerifyAsync(Legacy, List("{|TC1009:F:A|}\n{|TC1009:F:B|}"));
+
+    // ---- TC1009 must not report ----
+
+    [Fact]
+    public Task Known_field_is_not_reported() => Verify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage"));
+
+    [Fact]
+    public Task Known_property_is_not_reported() => Verify.VerifyAsync(Legacy, List("P:Legacy.Globals.Db"));
+
+    [Fact]
+    public Task Known_method_is_not_reported() => Verify.VerifyAsync(Legacy, List("M:Legacy.Globals.Open"));
+
+    [Fact]
+    public Task Known_event_is_not_reported() => Verify.VerifyAsync(Legacy, List("E:Legacy.Globals.Changed"));
+
+    [Fact]
+    public Task Comment_lines_are_not_reported() => Verify.VerifyAsync(Legacy, List("// F:Legacy.Nothing\n   // indented"));
+
+    [Fact]
+    public Task Blank_lines_are_not_reported() => Verify.VerifyAsync(Legacy, List("\n\n   \n"));
+
+    [Fact]
+    public Task Known_id_with_replacement_is_not_reported() => Verify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;Wiki.Storage"));
+
+    [Fact]
+    public Task Known_id_with_trailing_comment_is_not_reported() => Verify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage // the global store"));
+
+    [Fact]
+    public Task Other_additional_files_are_not_read() => Verify.VerifyAsync(Legacy, ("Notes.txt", "F:Nothing.At.All"));
+
+    [Fact]
+    public Task Metadata_member_is_not_reported() => Verify.VerifyAsync(Legacy, List("P:System.Environment.CurrentDirectory"));
+
+    // ---- TC1008 ----
+
+    [Fact]
+    public Task Unknown_Use_is_reported_on_the_argument() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Wiki.Nope"|})] public static object S = new(); }
+        """);
+
+    [Fact]
+    public Task Inaccessible_Use_is_reported() => ReplacementVerify.VerifyAsync("""
+        class Hidden { private static object Secret = new(); }
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Hidden.Secret"|})] public static object S = new(); }
+        """);
+
+    [Fact]
+    public Task Use_naming_a_missing_type_is_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Nowhere.Storage"|})] public static object S { get; } = new(); }
+        """);
+
+    [Fact]
+    public Task Empty_segment_in_Use_is_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Wiki..Storage"|})] public static object S = new(); }
+        """);
+
+    [Fact]
+    public Task Unknown_list_replacement_is_reported_in_the_file() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;{|TC1008:Wiki.Nope|}"));
+
+    [Fact]
+    public Task Use_resolved_from_the_singleton_namespace_is_not_reported() => ReplacementVerify.VerifyAsync("""
+        namespace App.Data { public static class Accessors { public static object Storage => new(); } }
+        namespace App.Data.Legacy { class G { [Tenancy.TenantSingleton(Use = "Accessors.Storage")] public static object S = new(); } }
+        """);
+
+    [Fact]
+    public Task Fully_qualified_Use_is_not_reported() => ReplacementVerify.VerifyAsync("""
+        namespace App { class G { [Tenancy.TenantSingleton(Use = "global::Wiki.Storage")] public static object S = new(); } }
+        """);
+
+    [Fact]
+    public Task Sibling_member_Use_is_not_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = "Tenant")] public static object S = new(); public static object Tenant => new(); }
+        """);
+
+    [Fact]
+    public Task Singleton_without_Use_is_not_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton] public static object S = new(); }
+        """);
+
+    [Fact]
+    public Task Known_list_replacement_is_not_reported() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;Wiki.Storage"));
+}
