@@ -105,8 +105,13 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
 
     internal TenantEntry GetEntry(string slug)
     {
+        if (slug is not null && _entries.TryGetValue(slug, out var entry))
+        {
+            return entry;
+        }
+
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return _entries.TryGetValue(slug, out var entry) ? entry : AddEntry(slug);
+        return AddEntry(slug!);
     }
 
     /// <summary>The default tenant's entry, pinned for the configuration's life; null when there is no default.</summary>
