@@ -305,6 +305,29 @@ public sealed class FileTenantStorageTests : IDisposable
     }
 
     [Fact]
+    public void A_dangling_link_that_points_outside_is_refused_for_writing_and_nothing_is_created_outside()
+    {
+        Directory.CreateDirectory(Outside);
+        Directory.CreateDirectory(_storage.Root);
+        var target = Path.Combine(Outside, "planted.txt");
+        File.CreateSymbolicLink(Path.Combine(_storage.Root, "dangling.txt"), target);
+
+        Assert.Throws<UnauthorizedAccessException>(() => _storage.Create("dangling.txt"));
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public void A_chain_of_links_that_ends_outside_the_root_is_refused()
+    {
+        MakeOutsideSecret();
+        Directory.CreateDirectory(_storage.Root);
+        Directory.CreateSymbolicLink(Path.Combine(_storage.Root, "second"), Outside);
+        Directory.CreateSymbolicLink(Path.Combine(_storage.Root, "first"), Path.Combine(_storage.Root, "second"));
+
+        Assert.Throws<UnauthorizedAccessException>(() => _storage.OpenRead("first/secret.txt"));
+    }
+
+    [Fact]
     public void A_directory_link_that_stays_inside_the_root_works()
     {
         Write(_storage, "real/page.md", "inside");
