@@ -116,7 +116,9 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
     public SqliteTenantDatabase GetDatabase(string tenant)
     {
         var file = GetFile(TenantSlug.Validate(tenant));
-        return file.Database ??= new SqliteTenantDatabase(this, file);
+        return Volatile.Read(ref file.Database)
+            ?? Interlocked.CompareExchange(ref file.Database, new SqliteTenantDatabase(this, file), null)
+            ?? file.Database;
     }
 
     /// <summary>Opens a connection to a tenant's file, creating and migrating it first if needed.</summary>
