@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tenancy.AspNetCore;
+
+/// <summary>Adds per-request tenant resolution to an ASP.NET Core pipeline.</summary>
+public static class TenantContextApplicationBuilderExtensions
+{
+    private const string RoutingAddedKey = "__EndpointRouteBuilder";
+
+    /// <summary>
+    /// Resolves the tenant of every request and runs the rest of the pipeline inside its scope.
+    /// <list type="number">
+    /// <item>The host's configuration (from <c>AddTenantContext</c>) is activated for the request with
+    /// <see cref="TenantContext.UseConfiguration"/>, so two hosts in one process never share resources.</item>
+    /// <item>The resolvers are asked in order; the first to name a tenant wins. A path prefix is moved into
+    /// <c>PathBase</c> before routing (so <c>UseTenantContext</c> adds <c>UseRouting</c> itself when a path prefix is
+    /// configured, and must then come before any explicit <c>UseRouting</c>).</item>
+    /// <item>An invalid slug is answered 400, an unknown or archived tenant (the configuration's resolver — for example the
+    /// SQLite catalog with <c>UseCatalog</c> — refused it) 404, as RFC 7807 problem details (through
+    /// <c>IProblemDetailsService</c> when registered).</item>
+    /// <item>No tenant: endpoints marked <see cref="AllowWithoutTenantAttribute"/> (or <c>.AllowWithoutTenant()</c>) run
+    /// without a scope; other endpoints are answered 404; requests that match no endpoint go on (to the app's 404).</item>
+    /// <item>Otherwise the rest of the pipeline runs inside <c>await using (TenantContext.Enter(tenant))</c>, with the
+    /// tenant in the log scope (<c>Tenant</c>).</item>
+    /// </list>
+    /// </summary>
+    /// <remarks>
+    /// <b>Analyzers.</b> The middleware guarantees the scope at run time, but the analyzers cannot see a middleware:
+    /// mark every handler that uses tenant-scoped members <see cref="RequiresTenantAttribute"/> —
+    /// <c>app.MapGet("/pages/{name}", [RequiresTenant] (string name) =&gt; Pages.Show(name))</c>. That is the honest
+    /// contract (this handler runs only inside a tenant scope), and inside it TC1001 stays quiet. A handler that is not
+    /// marked is checked as code outside a scope, so an endpoint marked <c>AllowWithoutTenant</c> must guard tenant
+    /// code with <c>if (TenantContext.IsActive)</c>. Passing a <c>[RequiresTenant]</c> method group to <c>MapGet</c> is
+    /// reported by TC1001 (a reference to a tenant-scoped method outside a scope): use a lambda marked
+    /// <c>[RequiresTenant]</c> that calls it.
+    /// </remarks>
+    /// <param name="app">The application.</param>
+    /// <param name="configure">Adds resolvers and trusted proxies.</param>
+    /// <returns><paramref name="app"/>, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// <c>AddTenantContext</c> was not called, no resolver was configured, or a path prefix is configured after <c>UseRouting</c>.
+    /// </exception>
+    public static IApplicationBuilder UseTenantContext(this IApplicationBuilder app, Action<TenantResolutionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(configure);
+        var host = app.ApplicationServices.GetService<TenantContextHost>() ?? throw new InvalidOperationException(
+            "UseTenantContext needs the host's tenant configuration. Call builder.Services.AddTenantContext(b => …) before building the app.");
+        var options = new TenantResolutionOptions();
+        configure(options);
+        if (options.Resolvers.Count == 0)
+        {
+            throw new InvalidOperationException(
+                "UseTenantContext has no resolver. Add at least one: o.FromSubdomain(\"wiki.example\"), o.FromPathPrefix(\"/w\"), o.FromHostMap(…), o.FromTrustedHeader(\"X-Tenant\"), o.FromRouteValue(\"tenant\"), o.FromClaim(\"tenant\").");
+        }
+
+        var preRouting = options.Resolvers.OfType<IPreRoutingTenantResolver>().ToArray();
+        if (preRouting.Length > 0)
+        {
+            if (app.Properties.ContainsKey(RoutingAddedKey))
+            {
+                throw new InvalidOperationException(
+                    "A path-prefix resolver rewrites the path before routing, but UseRouting was already called. Call app.UseTenantContext(…) " +
+                    "before app.UseRouting(), or drop the explicit UseRouting: UseTenantContext adds it after the rewrite.");
+            }
+
+            app.UseMiddleware<TenantPathMiddleware>(new object[] { preRouting });
+            app.UseRouting();
+        }
+
+        return app.UseMiddleware<TenantScopeMiddleware>(options, host);
+    }
+}
