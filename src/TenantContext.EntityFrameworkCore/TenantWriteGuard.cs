@@ -1,0 +1,241 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Tenancy.EntityFrameworkCore;
+
+/// <summary>
+/// The <c>SaveChanges</c> guard of <c>UseTenantIsolation()</c>. Before anything is sent to the database it stamps
+/// <see cref="ITenantOwned.TenantId"/> on new rows and refuses, with <see cref="CrossTenantWriteException"/>: new rows
+/// for another tenant, updates and deletes of rows loaded for another tenant, changes of <c>TenantId</c>, and any
+/// tenant-owned change with no tenant scope. Because <c>TenantId</c> is also a concurrency token, an entity attached with
+/// a forged tenant id updates or deletes nothing in the database; the guard reports that as a cross-tenant write too.
+/// </summary>
+internal sealed class TenantWriteGuard : ISaveChangesInterceptor
+{
+    internal static readonly TenantWriteGuard Instance = new();
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Check(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Check(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult ThrowingConcurrencyException(ConcurrencyExceptionEventData eventData, InterceptionResult result)
+    {
+        // Throwing here would be wrapped in a DbUpdateException. Remember the finding and throw it from the context's
+        // SaveChangesFailed event, which EF raises once the save has failed and its transaction has been rolled back.
+        if (eventData.Context is { } context && DescribeForeignRows(eventData) is { } message)
+        {
+            context.GetService<TenantQueryState>().PendingRefusal = message;
+            context.SaveChangesFailed -= ThrowPendingRefusal;
+            context.SaveChangesFailed += ThrowPendingRefusal;
+        }
+
+        return result;
+    }
+
+    public ValueTask<InterceptionResult> ThrowingConcurrencyExceptionAsync(ConcurrencyExceptionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(ThrowingConcurrencyException(eventData, result));
+
+    private static void ThrowPendingRefusal(object? sender, SaveChangesFailedEventArgs e)
+    {
+        if (sender is DbContext context)
+        {
+            context.SaveChangesFailed -= ThrowPendingRefusal;
+            if (context.GetService<TenantQueryState>() is { PendingRefusal: { } message } state)
+            {
+                state.PendingRefusal = null;
+                throw new CrossTenantWriteException(message);
+            }
+        }
+    }
+
+    private static void Check(DbContext? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        var tracker = context.ChangeTracker;
+        if (tracker.AutoDetectChangesEnabled)
+        {
+            tracker.DetectChanges();
+        }
+
+        string? tenant = null;
+        TenantQueryState? state = null;
+        var autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false; // detected once above; Entries() must not detect again per call
+        try
+        {
+            foreach (var entry in tracker.Entries())
+            {
+                if (entry.Entity is not ITenantOwned owned || entry.State is EntityState.Unchanged or EntityState.Detached)
+                {
+                    continue;
+                }
+
+                if (tenant is null)
+                {
+                    if (!TenantContext.TryGetCurrent(out var current))
+                    {
+                        throw new CrossTenantWriteException(
+                            $"SaveChanges would write {entry.Metadata.DisplayName()} rows (tenant-owned) with no tenant scope active. " +
+                            "Enter the owning tenant's scope around the save: using (TenantContext.Enter(\"tenant\")) { ... }. Nothing was written.");
+                    }
+
+                    tenant = current.Slug;
+                    state = context.GetService<TenantQueryState>();
+                    state.Resolve("SaveChanges of tenant-owned entities");
+                }
+
+                CheckEntry(entry, owned, tenant);
+            }
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    private static void CheckEntry(EntityEntry entry, ITenantOwned owned, string tenant)
+    {
+        var name = entry.Metadata.DisplayName();
+        switch (entry.State)
+        {
+            case EntityState.Added:
+                if (string.IsNullOrEmpty(owned.TenantId))
+                {
+                    entry.Property(nameof(ITenantOwned.TenantId)).CurrentValue = tenant;
+                }
+                else if (!string.Equals(owned.TenantId, tenant, StringComparison.Ordinal))
+                {
+                    throw new CrossTenantWriteException(
+                        $"A new {name} names tenant '{owned.TenantId}', but the current scope is tenant '{tenant}'. " +
+                        $"Leave TenantId empty (the guard stamps the current tenant) or save it inside tenant '{owned.TenantId}''s scope. Nothing was written.");
+                }
+
+                break;
+
+            case EntityState.Modified:
+            case EntityState.Deleted:
+                var property = entry.Property(nameof(ITenantOwned.TenantId));
+                var original = property.OriginalValue as string;
+                var verb = entry.State == EntityState.Deleted ? "delete" : "update";
+                if (!string.Equals(original, tenant, StringComparison.Ordinal))
+                {
+                    throw new CrossTenantWriteException(
+                        $"SaveChanges would {verb} a {name} of tenant '{original}' from the scope of tenant '{tenant}'. " +
+                        $"Rows are written only in their own tenant's scope: enter '{original}' to change it. Nothing was written.");
+                }
+
+                if (entry.State == EntityState.Modified && !string.Equals(owned.TenantId, original, StringComparison.Ordinal))
+                {
+                    throw new CrossTenantWriteException(
+                        $"SaveChanges would move a {name} from tenant '{original}' to tenant '{owned.TenantId}'. A row's TenantId never changes: " +
+                        "copy the row inside the target tenant's scope and delete the original instead. Nothing was written.");
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// When an UPDATE or DELETE of tenant-owned rows matched nothing, looks the rows up by key (ignoring the tenant) and
+    /// returns a message if one belongs to another tenant. Null (a genuine concurrency conflict) otherwise, or when the
+    /// lookup itself is not possible.
+    /// </summary>
+    private static string? DescribeForeignRows(ConcurrencyExceptionEventData eventData)
+    {
+        if (eventData.Context is not { } context || !TenantContext.TryGetCurrent(out var current))
+        {
+            return null;
+        }
+
+        try
+        {
+            foreach (var entry in eventData.Entries)
+            {
+                if (entry.Entity is ITenantOwned && FindOwner(context, entry) is { } owner && !string.Equals(owner, current.Slug, StringComparison.Ordinal))
+                {
+                    return $"SaveChanges tried to {(entry.State == EntityState.Deleted ? "delete" : "update")} a {entry.Metadata.DisplayName()} that belongs to tenant '{owner}' " +
+                           $"from the scope of tenant '{current.Slug}' (the entity was attached with a TenantId that is not the row's). " +
+                           "The database matched no row and the save was rolled back: nothing was written. Load rows through the context inside their tenant's scope instead of attaching them.";
+                }
+            }
+        }
+        catch (DbException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        return null;
+    }
+
+    private static string? FindOwner(DbContext context, EntityEntry entry)
+    {
+        var entityType = entry.Metadata;
+        var table = entityType.GetTableName();
+        var key = entityType.FindPrimaryKey();
+        var tenantProperty = entityType.FindProperty(nameof(ITenantOwned.TenantId));
+        if (table is null || key is null || tenantProperty is null)
+        {
+            return null;
+        }
+
+        var storeObject = StoreObjectIdentifier.Table(table, entityType.GetSchema());
+        var sql = context.GetService<ISqlGenerationHelper>();
+        var connection = context.Database.GetDbConnection();
+        using var command = connection.CreateCommand();
+        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        var conditions = new List<string>(key.Properties.Count);
+        for (int i = 0; i < key.Properties.Count; i++)
+        {
+            var keyProperty = key.Properties[i];
+            var name = "tc_key" + i;
+            conditions.Add($"{sql.DelimitIdentifier(keyProperty.GetColumnName(storeObject)!)} = {sql.GenerateParameterName(name)}");
+            var mapping = (RelationalTypeMapping)keyProperty.GetTypeMapping();
+            var value = entry.Property(keyProperty.Name).OriginalValue;
+            if (mapping.Converter is { } converter)
+            {
+                value = converter.ConvertToProvider(value);
+            }
+
+            command.Parameters.Add(mapping.CreateParameter(command, sql.GenerateParameterName(name), value));
+        }
+
+        command.CommandText =
+            $"SELECT {sql.DelimitIdentifier(tenantProperty.GetColumnName(storeObject)!)} FROM {sql.DelimitIdentifier(table, entityType.GetSchema())} WHERE {string.Join(" AND ", conditions)}";
+        var wasClosed = connection.State == System.Data.ConnectionState.Closed;
+        if (wasClosed)
+        {
+            connection.Open();
+        }
+
+        try
+        {
+            return command.ExecuteScalar() as string;
+        }
+        finally
+        {
+            if (wasClosed)
+            {
+                connection.Close();
+            }
+        }
+    }
+}
