@@ -1,22 +1,28 @@
 // QuickStart: three tenants, one process, nothing shared by accident.
-// Run: dotnet run --project samples/QuickStart
+// Run: dotnet run --project samples/QuickStart   (data goes to ./data)
+using Microsoft.Data.Sqlite;
 using Tenancy;
 
-var dataRoot = Path.GetFullPath("data"); // ./data under the current directory
+var dataRoot = Path.GetFullPath("data");
 
-// Once, at start-up: how a tenant's resources are made. Each tenant gets its own directory.
+// Once, at start-up: how a tenant's resources are made.
 TenantContext.Configure(b => b
-    .Storage(t => new FileTenantStorage(Path.Combine(dataRoot, "tenants", t.Slug)))
+    .UseSqlite(o =>
+    {
+        o.DataRoot = dataRoot;                             // data/tenants/{tenant}.db, created on first use
+        o.Migrations.Add(1, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+    })
+    .Storage(t => new FileTenantStorage(Path.Combine(dataRoot, "files", t.Slug)))
     .Renderer(t => new GreetingRenderer(t.Slug)));
 
 string[] tenants = ["acme", "globex", "initech"];
 
-// Each tenant writes its own note, in parallel: the scope flows into each task and nowhere else.
+// Each tenant writes, in parallel: the scope flows into each task and nowhere else.
 await Parallel.ForEachAsync(tenants, async (tenant, ct) =>
 {
     using (TenantContext.Enter(tenant))
     {
-        await Notes.WriteAsync($"Hello from {tenant} at {DateTime.UtcNow:O}", ct);
+        await Notes.AddAsync($"Hello from {tenant} at {DateTime.UtcNow:O}", ct);
     }
 });
 
@@ -24,16 +30,20 @@ foreach (var tenant in tenants)
 {
     using (TenantContext.Enter(tenant))
     {
+        var notes = await Notes.ListAsync(CancellationToken.None);
         var storage = TenantContext.GetStorage();
-        Console.WriteLine($"{tenant,-8} sees {string.Join(", ", storage.List())} in {storage.Root}");
-        Console.WriteLine($"         {TenantContext.GetRenderer().Render(await Notes.ReadAsync(CancellationToken.None))}");
+        Console.WriteLine($"{tenant,-8} database: {notes.Count} note(s); files: {string.Join(", ", storage.List())}");
+        foreach (var note in notes)
+        {
+            Console.WriteLine($"         {TenantContext.GetRenderer().Render(note)}");
+        }
     }
 }
 
 // Outside a scope there is no tenant, and the error says how to fix it.
 try
 {
-    TenantContext.GetStorage();
+    TenantContext.GetDb();
 }
 catch (TenantScopeRequiredException ex)
 {
@@ -44,17 +54,34 @@ catch (TenantScopeRequiredException ex)
 [RequiresTenant]
 internal static class Notes
 {
-    public static async Task WriteAsync(string text, CancellationToken cancellationToken)
+    public static async Task AddAsync(string text, CancellationToken cancellationToken)
     {
-        await using var stream = TenantContext.GetStorage().Create("notes/hello.txt");
-        await using var writer = new StreamWriter(stream);
+        await using (var connection = (SqliteConnection)await TenantContext.GetDb().OpenConnectionAsync(cancellationToken))
+        {
+            var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO notes (text) VALUES ($text)";
+            insert.Parameters.AddWithValue("$text", text);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var file = TenantContext.GetStorage().Create("last-note.txt");
+        await using var writer = new StreamWriter(file);
         await writer.WriteAsync(text.AsMemory(), cancellationToken);
     }
 
-    public static async Task<string> ReadAsync(CancellationToken cancellationToken)
+    public static async Task<List<string>> ListAsync(CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(TenantContext.GetStorage().OpenRead("notes/hello.txt"));
-        return await reader.ReadToEndAsync(cancellationToken);
+        await using var connection = (SqliteConnection)await TenantContext.GetDb().OpenConnectionAsync(cancellationToken);
+        var select = connection.CreateCommand();
+        select.CommandText = "SELECT text FROM notes ORDER BY id";
+        var notes = new List<string>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            notes.Add(reader.GetString(0));
+        }
+
+        return notes;
     }
 }
 

@@ -5,8 +5,19 @@ namespace Tenancy.Benchmarks;
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/TenantContext.Benchmarks -- --filter '*'</c>.
 /// Every case sits next to its raw baseline in the same run (these machines are noisy: read the Ratio column).
+/// <c>-- sqlite-scale [tenants]</c> runs the 10,000-tenant SQLite measurements (MigrateAllAsync time, open file
+/// descriptors and resident memory while rotating) instead.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "sqlite-scale")
+        {
+            SqliteScaleReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 10_000);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
