@@ -30,7 +30,8 @@ internal static class SqliteMigrator
         try
         {
             connection.Open();
-            Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {router.BusyTimeoutMilliseconds};"));
+            Execute(connection, null, string.Create(CultureInfo.InvariantCulture,
+                $"PRAGMA busy_timeout = {router.BusyTimeoutMilliseconds}; PRAGMA synchronous = {router.Synchronous.ToString().ToUpperInvariant()};"));
             version = ReadVersion(connection, null);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteNotADatabase or SqliteCorrupt)

@@ -64,6 +64,7 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
         MaxOpenTenants = options.MaxOpenTenants;
         UseCatalog = options.UseCatalog;
         JournalMode = options.JournalMode;
+        Synchronous = options.Synchronous;
         BusyTimeoutMilliseconds = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
         _connectionPragmas =
             string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; ") +
@@ -71,6 +72,9 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
             (JournalMode == SqliteJournalMode.Wal ? string.Empty : $" PRAGMA journal_mode = {JournalMode.ToString().ToUpperInvariant()};");
         _catalog = new Lazy<TenantCatalog>(() => new TenantCatalog(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The configured durability level; the migrator applies it too (a new tenant's steps do not fsync each commit under WAL).</summary>
+    internal SqliteSynchronous Synchronous { get; }
 
     /// <summary>The absolute folder that holds the tenant files and the catalog.</summary>
     public string DataRoot { get; }
