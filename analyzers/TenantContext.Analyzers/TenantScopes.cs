@@ -28,11 +28,16 @@ internal enum UseKind
 /// </summary>
 internal static class TenantScopes
 {
-    public static UseKind Classify(SyntaxNode node, ISymbol? containingSymbol, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
+    public static UseKind Classify(SyntaxNode node, ISymbol? containingSymbol, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken, SyntaxNode? boundary = null)
     {
         var child = node;
         for (var parent = node.Parent; parent is not null; child = parent, parent = parent.Parent)
         {
+            if (parent == boundary)
+            {
+                return UseKind.OutsideScope;
+            }
+
             switch (parent)
             {
                 case AttributeSyntax:

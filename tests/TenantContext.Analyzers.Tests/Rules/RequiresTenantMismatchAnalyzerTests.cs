@@ -1,0 +1,135 @@
+using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.RequiresTenantMismatchAnalyzer>;
+
+namespace Tenancy.Analyzers.Tests.Rules;
+
+public class RequiresTenantMismatchAnalyzerTests
+{
+    private const string Usings = "using System; using System.Threading.Tasks; using Tenancy;\n";
+
+    // ---- must report ----
+
+    [Fact]
+    public Task Override_marked_when_base_is_not_is_reported() => Verify.VerifyAsync(Usings + """
+        class B { public virtual void M() { } }
+        class D : B { [RequiresTenant] public override void {|TC1007:M|}() { } }
+        """);
+
+    [Fact]
+    public Task Abstract_override_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        abstract class B { public abstract void M(); }
+        class D : B { [RequiresTenant] public override void {|TC1007:M|}() { } }
+        """);
+
+    [Fact]
+    public Task Implicit_interface_implementation_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        interface I { void M(); }
+        class D : I { [RequiresTenant] public void {|TC1007:M|}() { } }
+        """);
+
+    [Fact]
+    public Task Explicit_interface_implementation_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        interface I { void M(); }
+        class D : I { [RequiresTenant] void I.{|TC1007:M|}() { } }
+        """);
+
+    [Fact]
+    public Task Property_override_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        class B { public virtual int P => 0; }
+        class D : B { [RequiresTenant] public override int {|TC1007:P|} => 1; }
+        """);
+
+    [Fact]
+    public Task Interface_property_implementation_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        interface I { object P { get; } }
+        class D : I { [RequiresTenant] public object {|TC1007:P|} => Wiki.Db; }
+        """);
+
+    [Fact]
+    public Task Async_override_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        class B { public virtual Task M() => Task.CompletedTask; }
+        class D : B { [RequiresTenant] public override async Task {|TC1007:M|}() { await Task.Yield(); } }
+        """);
+
+    [Fact]
+    public Task Generic_interface_implementation_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        interface I<T> { T Get(); }
+        class D : I<string> { [RequiresTenant] public string {|TC1007:Get|}() => ""; }
+        """);
+
+    [Fact]
+    public Task Implementation_of_two_interfaces_is_reported_for_each() => Verify.VerifyAsync(Usings + """
+        interface I1 { void M(); }
+        interface I2 { void M(); }
+        class D : I1, I2 { [RequiresTenant] public void {|TC1007:{|TC1007:M|}|}() { } }
+        """);
+
+    [Fact]
+    public Task Override_in_a_partial_class_is_reported() => Verify.VerifySourcesAsync(
+        Usings + "class B { public virtual void M() { } }\npartial class D : B { }",
+        "partial class D { [Tenancy.RequiresTenant] public override void {|TC1007:M|}() { } }");
+
+    [Fact]
+    public Task Event_override_marked_is_reported() => Verify.VerifyAsync(Usings + """
+        class B { public virtual event EventHandler? E; }
+        class D : B { [RequiresTenant] public override event EventHandler? {|TC1007:E|}; }
+        """);
+
+    // ---- must not report ----
+
+    [Fact]
+    public Task Override_of_marked_base_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class B { [RequiresTenant] public virtual void M() { } }
+        class D : B { [RequiresTenant] public override void M() { } }
+        """);
+
+    [Fact]
+    public Task Implementation_of_marked_interface_member_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface I { [RequiresTenant] void M(); }
+        class D : I { [RequiresTenant] public void M() { } }
+        """);
+
+    [Fact]
+    public Task Implementation_of_member_of_marked_interface_is_not_reported() => Verify.VerifyAsync(Usings + """
+        [RequiresTenant] interface I { void M(); }
+        class D : I { [RequiresTenant] public void M() { } }
+        """);
+
+    [Fact]
+    public Task Unmarked_override_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class B { public virtual void M() { } }
+        class D : B { public override void M() { } }
+        """);
+
+    [Fact]
+    public Task Marked_new_method_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class D { [RequiresTenant] public void M() { } }
+        """);
+
+    [Fact]
+    public Task Marked_virtual_root_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class B { [RequiresTenant] public virtual void M() { } }
+        """);
+
+    [Fact]
+    public Task Marked_static_method_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class D { [RequiresTenant] public static void M() { } }
+        """);
+
+    [Fact]
+    public Task Marked_method_with_same_name_as_unimplemented_interface_member_overload_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface I { void M(int x); }
+        class D : I { public void M(int x) { } [RequiresTenant] public void M(string s) { } }
+        """);
+
+    [Fact]
+    public Task Override_of_override_of_marked_root_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class A { [RequiresTenant] public virtual void M() { } }
+        class B : A { public override void M() { } }
+        class D : B { [RequiresTenant] public override void M() { } }
+        """);
+
+    [Fact]
+    public Task Marked_constructor_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class B { } class D : B { [RequiresTenant] public D() { } }
+        """);
+}
