@@ -1,2 +1,77 @@
-// The WikiFarm reference app is being built (issue 7).
-Console.WriteLine("WikiFarm: not built yet.");
+// WikiFarm: many wikis in one process, each with its own SQLite database, git repository and renderer.
+// Run: dotnet run --project samples/WikiFarm   → http://127.0.0.1:5080 (data under ./data; sign in as alice)
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Tenancy;
+using Tenancy.AspNetCore;
+using Tenancy.Sqlite;
+using WikiFarm;
+
+var builder = WebApplication.CreateBuilder(args);
+var settings = FarmSettings.From(builder.Configuration);
+
+// 1. What a wiki is made of. Registered once; created per wiki on first use, inside that wiki's scope.
+builder.Services.AddTenantContext(b =>
+{
+    b.UseSqlite(o =>
+    {
+        o.DataRoot = settings.DataRoot;
+        o.UseCatalog = true;                            // only wikis in the catalog (data/platform.db) exist
+        o.PathTemplate = "wikis/{tenant}/wiki.db";       // preferences, drafts, users, cache
+        o.StoragePathTemplate = "wikis/{tenant}/pages";  // the git repository
+        WikiDatabase.AddMigrations(o.Migrations);
+    });
+    var sqlite = (SqliteTenantDatabases)b.Properties[SqliteTenantContextBuilderExtensions.PropertyKey];
+    Wiki.Register(b,
+        db: t => new WikiDatabase(sqlite.GetDatabase(t.Slug)),
+        storage: t => new PageStore(sqlite.GetStoragePath(t.Slug)!),
+        renderer: [RequiresTenant] (t) => new WikiRenderer(Wiki.Db.GetPreferences()),
+        rendererLifetime: TenantLifetime.PerScope); // preferences can change: a fresh renderer per request
+});
+builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton(sp => new Platform(sp.GetRequiredService<TenantConfiguration>()));
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+{
+    o.Cookie.Name = "wikifarm";
+    o.Cookie.Path = "/";                                 // one sign-in for every /w/{wiki}/
+    o.Cookie.SameSite = SameSiteMode.Strict;             // forms post only from our own pages
+});
+
+var app = builder.Build();
+await Farm.InitializeAsync(app, settings);
+
+// 2. Who is asking, and which wiki. A wiki is named by its subdomain (handbook.localhost), by /w/{wiki}/, or by a
+//    trusted proxy's X-Wiki header. Headers from any other address are ignored.
+app.UseAuthentication();
+app.UseFarmUsers(settings);   // X-Forwarded-User from a trusted proxy, else the development login's cookie
+app.UseTenantContext(o =>
+{
+    settings.AddTrustedProxies(o);
+    o.FromTrustedHeader("X-Wiki").FromSubdomain(settings.ParentDomain).FromPathPrefix("/w");
+});
+
+// 3. The farm (no wiki needed).
+app.MapGet("/", Farm.Index).AllowWithoutTenant();
+app.MapPost("/admin/wikis", Farm.Create).AllowWithoutTenant();
+app.MapPost("/admin/wikis/{slug}/archive", Farm.Archive).AllowWithoutTenant();
+if (settings.DevelopmentLogin)
+{
+    app.MapDevelopmentLogin();
+}
+
+// 4. A wiki. [RequiresTenant] on each handler is the contract the middleware keeps: it never runs without a wiki.
+app.MapGet("/pages", [RequiresTenant] (HttpContext http, Platform p) => WikiPages.List(http, p));
+app.MapGet("/pages/{name}", [RequiresTenant] (HttpContext http, Platform p, string name) => WikiPages.Show(http, p, name));
+app.MapGet("/pages/{name}/revisions/{revision}", [RequiresTenant] (HttpContext http, Platform p, string name, string revision) => WikiPages.Show(http, p, name, revision));
+app.MapGet("/pages/{name}/history", [RequiresTenant] (HttpContext http, Platform p, string name) => WikiPages.History(http, p, name));
+app.MapGet("/pages/{name}/edit", [RequiresTenant] (HttpContext http, Platform p, string name) => WikiPages.Edit(http, p, name));
+app.MapPost("/pages/{name}", [RequiresTenant] (HttpContext http, Platform p, string name) => WikiPages.Save(http, p, name));
+app.MapPost("/pages/{name}/draft", [RequiresTenant] (HttpContext http, Platform p, string name) => WikiPages.SaveDraft(http, p, name));
+app.MapGet("/settings", [RequiresTenant] (HttpContext http, Platform p) => WikiPages.Settings(http, p));
+app.MapPost("/settings", [RequiresTenant] (HttpContext http, Platform p) => WikiPages.SaveSettings(http, p));
+app.MapPost("/settings/access", [RequiresTenant] (HttpContext http, Platform p) => WikiPages.Grant(http, p));
+
+app.Logger.LogInformation("WikiFarm data: {DataRoot}", Path.GetFullPath(settings.DataRoot));
+app.Run();
+
+/// <summary>The entry point, public for WebApplicationFactory.</summary>
+public partial class Program;
