@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Tenancy.EntityFrameworkCore;
+
+/// <summary>
+/// The pooled contexts of one <typeparamref name="TContext"/> registered with <c>AddDbContext</c>: rents a context from
+/// the pool, points it at the current tenant's connection (<see cref="TenantContext.GetDb"/>), and creates or migrates the
+/// tenant's schema on first use. Reach it with <c>configuration.GetDbContexts&lt;TContext&gt;()</c>.
+/// </summary>
+/// <typeparam name="TContext">The context type.</typeparam>
+public sealed class TenantDbContexts<TContext>
+    where TContext : DbContext
+{
+    private readonly PooledDbContextFactory<TContext> _pool;
+
+    internal TenantDbContexts(DbContextOptions<TContext> options, int poolSize)
+    {
+        Options = options;
+        PoolSize = poolSize;
+        _pool = new PooledDbContextFactory<TContext>(options, poolSize);
+    }
+
+    /// <summary>The options every pooled context is created with (no connection: each rental is given its tenant's).</summary>
+    public DbContextOptions<TContext> Options { get; }
+
+    /// <summary>The most contexts kept in the pool.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>
+    /// Rents a context bound to the current tenant's database, its schema created or migrated if this process has not
+    /// done so yet. The caller disposes it (which returns it to the pool and closes the tenant connection). Inside a
+    /// scope, prefer <c>TenantContext.Get&lt;TContext&gt;()</c>, which returns one context per scope and disposes it with the scope.
+    /// </summary>
+    /// <exception cref="TenantScopeRequiredException">No tenant scope is active.</exception>
+    public TContext Create()
+    {
+        var context = Rent(TenantContext.Current.Slug);
+        try
+        {
+            TenantContext.Get<TenantDbSchema<TContext>>().EnsureCurrent(context);
+            return context;
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Rents a context bound to the current tenant's connection, without touching its schema.</summary>
+    internal TContext Rent(string tenant)
+    {
+        var connection = TenantContext.GetDb().OpenConnection();
+        TContext? context = null;
+        try
+        {
+            context = _pool.CreateDbContext();
+            context.GetService<TenantConnectionLease>().Bind(connection, tenant);
+            return context;
+        }
+        catch
+        {
+            if (context is null)
+            {
+                connection.Dispose();
+            }
+            else
+            {
+                context.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Migrates (or creates) the current tenant's schema now, and reports what was applied.</summary>
+    internal async Task<TenantDbContextMigrationResult> MigrateCurrentAsync(CancellationToken cancellationToken)
+    {
+        var slug = TenantContext.Current.Slug;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var context = Rent(slug);
+            await using (context.ConfigureAwait(false))
+            {
+                var applied = await TenantContext.Get<TenantDbSchema<TContext>>().MigrateAsync(context, cancellationToken).ConfigureAwait(false);
+                return new TenantDbContextMigrationResult(slug, applied, Stopwatch.GetElapsedTime(started), null);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new TenantDbContextMigrationResult(slug, [], Stopwatch.GetElapsedTime(started), ex);
+        }
+    }
+}
+
+/// <summary>
+/// Whether this process has brought one tenant's schema up to date for <typeparamref name="TContext"/>. Registered per
+/// tenant, so when the tenant is evicted or forgotten (archived, deleted) the knowledge goes with it and the next use
+/// checks again.
+/// </summary>
+internal sealed class TenantDbSchema<TContext>
+    where TContext : DbContext
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _ready;
+
+    internal void EnsureCurrent(TContext context)
+    {
+        if (_ready)
+        {
+            return;
+        }
+
+        _gate.Wait();
+        try
+        {
+            if (!_ready)
+            {
+                Apply(context);
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    internal async Task<IReadOnlyList<string>> MigrateAsync(TContext context, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var applied = await ApplyAsync(context, cancellationToken).ConfigureAwait(false);
+            _ready = true;
+            return applied;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void Apply(TContext context)
+    {
+        var database = context.Database;
+        if (database.GetMigrations().Any())
+        {
+            if (database.GetPendingMigrations().Any())
+            {
+                database.Migrate();
+            }
+        }
+        else
+        {
+            CreateTablesIfMissing(context);
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> ApplyAsync(TContext context, CancellationToken cancellationToken)
+    {
+        var database = context.Database;
+        if (!database.GetMigrations().Any())
+        {
+            return CreateTablesIfMissing(context) ? ["(EnsureCreated)"] : [];
+        }
+
+        var pending = (await database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
+        if (pending.Count > 0)
+        {
+            await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return pending;
+    }
+
+    /// <summary>
+    /// For a context without EF migrations: creates the model's tables when none exists yet (the tenant file may already
+    /// hold tables of its own, from <c>UseSqlite</c> migrations, so <c>EnsureCreated</c>'s "any table" test does not fit).
+    /// </summary>
+    private static bool CreateTablesIfMissing(TContext context)
+    {
+        var tables = context.Model.GetRelationalModel().Tables.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (tables.Count == 0)
+        {
+            return false;
+        }
+
+        var existing = context.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToList();
+        var present = tables.Count(existing.Contains);
+        if (present == tables.Count)
+        {
+            return false;
+        }
+
+        if (present > 0)
+        {
+            throw new InvalidOperationException(
+                $"The tenant database has some of {typeof(TContext).Name}'s tables but not all ({string.Join(", ", tables.Where(t => !existing.Contains(t)))} missing). " +
+                "Without EF migrations only a database with none of the tables can be created: add migrations (dotnet ef migrations add Initial) so the schema can evolve.");
+        }
+
+        context.GetService<IRelationalDatabaseCreator>().CreateTables();
+        return true;
+    }
+}
