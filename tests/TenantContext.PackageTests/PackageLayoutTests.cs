@@ -75,7 +75,9 @@ public sealed class PackageLayoutTests(PackageFixture fixture)
     {
         var metadata = Metadata();
         Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "description")));
-        Assert.Equal("MIT", Value(metadata, "license"));
+        var license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+        Assert.Equal("expression", license.Attribute("type")?.Value);
+        Assert.Contains("MIT", license.Value, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "tags")));
         var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
         Assert.StartsWith("https://", repository.Attribute("url")!.Value, StringComparison.Ordinal);
