@@ -242,19 +242,19 @@ public static class TenantContext
         {
             var configuration = ConfigurationOf(current);
             var fallback = configuration.DefaultEntry ?? throw NoScope(current, member ?? $"TenantContext.Get<{type.Name}>()");
-            return ResolveFor(fallback, slot, type, null);
+            return ResolveFor(fallback, slot, type, member, null);
         }
 
-        return ResolveFor(scope.Entry, slot, type, scope);
+        return ResolveFor(scope.Entry, slot, type, member, scope);
     }
 
     /// <summary>Resolves a slot for an entry; <paramref name="scope"/> is null for the default tenant outside any scope.</summary>
-    private static object ResolveFor(TenantEntry entry, int slot, Type type, TenantScope? scope)
+    private static object ResolveFor(TenantEntry entry, int slot, Type type, string? member, TenantScope? scope)
     {
         var state = scope?.State;
         if (ReferenceEquals(state, TenantScope.Released))
         {
-            throw Ended(scope!);
+            throw Ended(scope!, member, type);
         }
 
         if (state is ScopeState s && s.GetOverride(slot) is { } overridden)
@@ -276,12 +276,12 @@ public static class TenantContext
                         $"{type.Name} is registered per scope, and no tenant scope is active (the default tenant '{entry.Tenant.Slug}' has no scope to own it). Enter a scope first: using (TenantContext.Enter(\"{entry.Tenant.Slug}\")).");
                 }
 
-                return GetOrCreatePerScope(OwnerOf(scope), registration);
+                return GetOrCreatePerScope(OwnerOf(scope), registration, member);
 
             default:
                 if (scope is not null)
                 {
-                    entry = Pin(scope);
+                    entry = Pin(scope, member, type);
                 }
 
                 return Volatile.Read(ref entry.Values[slot]) ?? entry.GetOrCreate(registration);
@@ -289,7 +289,7 @@ public static class TenantContext
     }
 
     /// <summary>Makes sure the scope holds a pin on its tenant's entry (so eviction cannot dispose what it uses).</summary>
-    private static TenantEntry Pin(TenantScope scope)
+    private static TenantEntry Pin(TenantScope scope, string? member, Type type)
     {
         while (true)
         {
@@ -301,7 +301,7 @@ public static class TenantContext
 
             if (ReferenceEquals(state, TenantScope.Released))
             {
-                throw Ended(scope);
+                throw Ended(scope, member, type);
             }
 
             if (state is ScopeState s)
@@ -310,7 +310,7 @@ public static class TenantContext
                 {
                     if (s.IsReleased)
                     {
-                        throw Ended(scope);
+                        throw Ended(scope, member, type);
                     }
 
                     if (!s.IsPinned)
@@ -357,7 +357,7 @@ public static class TenantContext
         return owner;
     }
 
-    private static object GetOrCreatePerScope(TenantScope owner, Registration registration)
+    private static object GetOrCreatePerScope(TenantScope owner, Registration registration, string? member)
     {
         ScopeState state;
         while (true)
@@ -371,7 +371,7 @@ public static class TenantContext
 
             if (ReferenceEquals(current, TenantScope.Released))
             {
-                throw Ended(owner);
+                throw Ended(owner, member, registration.ServiceType);
             }
 
             var created = new ScopeState(null) { IsPinned = ReferenceEquals(current, TenantScope.Pinned) };
@@ -386,7 +386,7 @@ public static class TenantContext
         {
             if (state.IsReleased)
             {
-                throw Ended(owner);
+                throw Ended(owner, member, registration.ServiceType);
             }
 
             state.PerScope ??= new object?[owner.Entry.Configuration.SlotCount];
@@ -435,11 +435,11 @@ public static class TenantContext
     };
 
     private static Exception NoScope(object? current, string member)
-        => current is TenantScope ended ? Ended(ended) : new TenantScopeRequiredException(member);
+        => current is TenantScope ended ? Ended(ended, member, null) : new TenantScopeRequiredException(member);
 
-    private static ObjectDisposedException Ended(TenantScope scope)
+    private static ObjectDisposedException Ended(TenantScope scope, string? member, Type? type)
         => new(nameof(TenantScope),
-            $"The scope for tenant '{scope.Tenant.Slug}' has ended, but this flow still carries it: work started inside the scope outlived it. " +
+            $"{member ?? $"TenantContext.Get<{type?.Name}>()"} was used after the scope for tenant '{scope.Tenant.Slug}' ended, on a flow that still carries it: work started inside the scope outlived it. " +
             "Work that must outlive a scope captures it with TenantContext.Capture() and re-enters with snapshot.Enter().");
 
     private static TenantResourceNotRegisteredException NotRegistered(Type type)
