@@ -24,8 +24,9 @@ internal sealed class TenantQueryState(ICurrentDbContext currentContext) : IRese
 
     /// <summary>The current tenant's slug; records it as the tenant the context serves.</summary>
     /// <exception cref="TenantScopeRequiredException">No scope is active (and no default tenant is configured).</exception>
-    /// <exception cref="CrossTenantContextException">The context still tracks rows of the tenant it served before.</exception>
-    internal string Resolve(string member)
+    /// <exception cref="CrossTenantContextException">The context still tracks rows of the tenant it served before (a query).</exception>
+    /// <exception cref="CrossTenantWriteException">The same, for a save (<paramref name="forWrite"/>).</exception>
+    internal string Resolve(string member, bool forWrite = false)
     {
         if (!TenantContext.TryGetCurrent(out var tenant))
         {
@@ -42,17 +43,18 @@ internal sealed class TenantQueryState(ICurrentDbContext currentContext) : IRese
 
         if (TracksRowsNotOf(slug) is { } other)
         {
-            throw new CrossTenantContextException(
+            var message =
                 $"This {currentContext.Context.GetType().Name} tracks rows of tenant '{other}' and is now used in the scope of tenant '{slug}'. " +
                 "A context serves one tenant at a time: take a context per scope (TenantContext.Get<TContext>() with AddDbContext, or a new context inside the scope), " +
-                "or call context.ChangeTracker.Clear() before using it for another tenant. Nothing was read or written.");
+                "or call context.ChangeTracker.Clear() before using it for another tenant. Nothing was read or written.";
+            throw forWrite ? new CrossTenantWriteException(message) : new CrossTenantContextException(message);
         }
 
         _tenant = slug;
         return slug;
     }
 
-    /// <summary>A tenant other than <paramref name="slug"/> whose rows the context tracks (an unstamped new row counts as the served tenant's).</summary>
+    /// <summary>A tenant other than <paramref name="slug"/> whose rows the context tracks (new rows not stamped yet count for none).</summary>
     private string? TracksRowsNotOf(string slug)
     {
         var tracker = currentContext.Context.ChangeTracker;
@@ -64,8 +66,9 @@ internal sealed class TenantQueryState(ICurrentDbContext currentContext) : IRese
             {
                 if (entry.Entity is ITenantOwned && entry.State != EntityState.Detached)
                 {
-                    var owner = OriginalTenantId(entry) ?? _tenant ?? "(none)";
-                    if (!string.Equals(owner, slug, StringComparison.Ordinal))
+                    // A new row not stamped yet belongs to no tenant: the guard stamps it with the tenant current at SaveChanges.
+                    var owner = OriginalTenantId(entry);
+                    if (!string.IsNullOrEmpty(owner) && !string.Equals(owner, slug, StringComparison.Ordinal))
                     {
                         return owner;
                     }

@@ -75,7 +75,6 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
         }
 
         string? tenant = null;
-        TenantQueryState? state = null;
         var autoDetect = tracker.AutoDetectChangesEnabled;
         tracker.AutoDetectChangesEnabled = false; // detected once above; Entries() must not detect again per call
         try
@@ -97,11 +96,15 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
                     }
 
                     tenant = current.Slug;
-                    state = context.GetService<TenantQueryState>();
-                    state.Resolve("SaveChanges of tenant-owned entities");
                 }
 
                 CheckEntry(entry, owned, tenant);
+            }
+
+            // Every change names the current tenant; the context must not still hold another tenant's rows either.
+            if (tenant is not null)
+            {
+                context.GetService<TenantQueryState>().Resolve("SaveChanges of tenant-owned entities", forWrite: true);
             }
         }
         finally

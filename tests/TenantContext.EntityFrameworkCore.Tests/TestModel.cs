@@ -72,9 +72,9 @@ public sealed class SharedDatabase : IDisposable
 {
     private readonly TempFolder _folder = new();
 
-    public SharedDatabase()
+    public SharedDatabase(bool pooling = false)
     {
-        ConnectionString = new SqliteConnectionStringBuilder { DataSource = _folder.Combine("shared.db"), Pooling = false }.ToString();
+        ConnectionString = new SqliteConnectionStringBuilder { DataSource = _folder.Combine("shared.db"), Pooling = pooling }.ToString();
         Configuration = TenantConfiguration.Build(_ => { });
         using var context = NewContext(isolated: false);
         context.Database.EnsureCreated();
