@@ -132,7 +132,7 @@ public static class Farm
         TenantContext.Run("recipes", () => Wiki.Storage.Save("Home", """
             # Recipes
 
-            Our favourite dishes. <mark>This wiki does not allow mark</mark>, so the tag is removed.
+            Our favourite dishes. <mark>This wiki does not allow mark</mark>, so the text stays and the highlight goes.
 
             | Dish | Time |
             |------|------|

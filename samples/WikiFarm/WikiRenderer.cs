@@ -19,7 +19,17 @@ public sealed class WikiRenderer
             AllowedAttributes = new HashSet<string>(["href", "src", "alt", "title", "id", "align"], StringComparer.OrdinalIgnoreCase),
             AllowedSchemes = new HashSet<string>(["http", "https", "mailto"], StringComparer.OrdinalIgnoreCase),
             UriAttributes = new HashSet<string>(["href", "src"], StringComparer.OrdinalIgnoreCase),
-        });
+        })
+        {
+            KeepChildNodes = true, // a tag the wiki does not allow goes, its text stays…
+        };
+        _sanitizer.RemovingTag += static (_, e) =>
+        {
+            if (e.Tag.LocalName is "script" or "style" or "template" or "noscript")
+            {
+                e.Tag.TextContent = ""; // …except the text of code and styles
+            }
+        };
     }
 
     public WikiPreferences Preferences { get; }
