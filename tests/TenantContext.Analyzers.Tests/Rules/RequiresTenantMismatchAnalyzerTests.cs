@@ -129,6 +129,12 @@ public class RequiresTenantMismatchAnalyzerTests
         """);
 
     [Fact]
+    public Task Explicit_implementation_of_marked_interface_member_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface I { [RequiresTenant] object P { get; } }
+        class D : I { [RequiresTenant] object I.P => Wiki.Db; }
+        """);
+
+    [Fact]
     public Task Marked_constructor_is_not_reported() => Verify.VerifyAsync(Usings + """
         class B { } class D : B { [RequiresTenant] public D() { } }
         """);

@@ -111,6 +111,42 @@ public class SingletonListAnalyzerTests
     public Task Unknown_list_replacement_is_reported_in_the_file() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;{|TC1008:Wiki.Nope|}"));
 
     [Fact]
+    public Task Use_on_a_property_naming_a_type_is_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Wiki"|})] public static object S { get; } = new(); }
+        """);
+
+    [Fact]
+    public Task Use_naming_a_namespace_is_reported() => ReplacementVerify.VerifyAsync("""
+        namespace App.Data { class G { [Tenancy.TenantSingleton(Use = {|TC1008:"App.Data"|})] public static object S = new(); } }
+        """);
+
+    [Fact]
+    public Task Use_with_wrong_case_is_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"wiki.storage"|})] public static object S = new(); }
+        """);
+
+    [Fact]
+    public Task Use_naming_a_sibling_namespace_without_qualification_is_reported() => ReplacementVerify.VerifyAsync("""
+        namespace A.X { public static class Acc { public static object Storage => new(); } }
+        namespace A.Y { class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Acc.Storage"|})] public static object S = new(); } }
+        """);
+
+    [Fact]
+    public Task Unknown_replacement_of_a_listed_property_is_reported() => ReplacementVerify.VerifyAsync(Legacy, List("P:Legacy.Globals.Db;{|TC1008:Legacy.Globals.Nope|}"));
+
+    [Fact]
+    public Task Unknown_replacement_with_trailing_comment_is_reported_at_the_name() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage ; {|TC1008:Wiki.Stor|}  // typo"));
+
+    [Fact]
+    public Task Unknown_replacement_on_a_later_line_is_reported_there() => ReplacementVerify.VerifyAsync(Legacy, List("// list\nF:Legacy.Globals.Storage;Wiki.Storage\nP:Legacy.Globals.Db;{|TC1008:global::Nope.Db|}"));
+
+    [Fact]
+    public Task Replacement_of_an_unknown_id_is_left_to_TC1009() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Missing;Wiki.Nope"));
+
+    [Fact]
+    public Task Listed_replacement_resolved_from_the_singleton_type_is_not_reported() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;Db"));
+
+    [Fact]
     public Task Use_resolved_from_the_singleton_namespace_is_not_reported() => ReplacementVerify.VerifyAsync("""
         namespace App.Data { public static class Accessors { public static object Storage => new(); } }
         namespace App.Data.Legacy { class G { [Tenancy.TenantSingleton(Use = "Accessors.Storage")] public static object S = new(); } }
