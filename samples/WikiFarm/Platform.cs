@@ -77,6 +77,11 @@ public sealed class Platform
     /// <summary>Records a user (a proxy may introduce users the farm has not seen yet); keeps the admin flag.</summary>
     public FarmUser EnsureUser(string name, string email, bool isFarmAdmin = false)
     {
+        if (FindUser(name) is { } known && known.Email == email && (known.IsFarmAdmin || !isFarmAdmin))
+        {
+            return known; // the common case behind a proxy: no write
+        }
+
         using var connection = Open();
         Sql.Execute(connection, """
             INSERT INTO farm_users (name, email, is_admin) VALUES ($n, $e, $a)
