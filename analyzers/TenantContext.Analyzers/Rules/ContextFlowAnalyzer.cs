@@ -26,17 +26,19 @@ public sealed class ContextFlowAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var symbols = TenantSymbols.Create(start.Compilation);
-            var executionContext = start.Compilation.GetTypeByMetadataName("System.Threading.ExecutionContext");
             if (symbols is null)
             {
                 return;
             }
 
-            start.RegisterOperationAction(c => Analyze(c, symbols, executionContext), OperationKind.Invocation);
+            start.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TenantSymbols symbols, INamedTypeSymbol? executionContext)
+    private static bool IsExecutionContext(INamedTypeSymbol type) =>
+        type is { Name: "ExecutionContext", ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+
+    private static void Analyze(OperationAnalysisContext context, TenantSymbols symbols)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var name = invocation.TargetMethod.Name;
@@ -64,8 +66,7 @@ public sealed class ContextFlowAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (name == "SuppressFlow" && executionContext is not null
-            && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, executionContext)
+        if (name == "SuppressFlow" && IsExecutionContext(invocation.TargetMethod.ContainingType)
             && invocation.SemanticModel is { } model)
         {
             foreach (var region in SuppressedRegion(invocation.Syntax))

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Analyzer cost benchmark: generates a large synthetic project that uses the tenant APIs and builds it
+alternately with and without the TenantContext analyzers, reporting the analyzer time (csc ReportAnalyzer)
+against the compile time, and the whole-build wall time ratio (medians).
+
+Usage: python3 analyzer_cost.py [--files 2000] [--runs 3] [--work /tmp/tc-analyzer-cost]
+Needs the core and the analyzers built first (the script builds them into <work>/artifacts).
+"""
+import argparse, os, re, shutil, statistics, subprocess, sys, time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+FILE_TEMPLATE = """using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Tenancy;
+
+namespace Synthetic.Area{area};
+
+public sealed class Service{n}
+{{
+    private readonly List<int> _values = new();
+    private static readonly string s_name = "service-{n}";
+
+    [RequiresTenant]
+    public string Describe(int count)
+    {{
+        var storage = Accessors.Storage;
+        var root = storage.Root;
+        var parts = new List<string>();
+        for (var i = 0; i < count; i++)
+        {{
+            parts.Add(root + "/" + i.ToString());
+        }}
+
+        return string.Join(",", parts.Where(p => p.Length > 3).Select(p => p.ToUpperInvariant()));
+    }}
+
+    public string Run(string tenant)
+    {{
+        using (TenantContext.Enter(tenant))
+        {{
+            var text = Describe(3);
+            var db = TenantContext.GetDb();
+            return text + db.GetHashCode().ToString();
+        }}
+    }}
+
+    public async Task<int> RunAsync(string tenant)
+    {{
+        await using var scope = TenantContext.Enter(tenant);
+        await Task.Yield();
+        var renderer = TenantContext.GetRenderer();
+        return renderer.Render("# {n}").Length + Compute(7);
+    }}
+
+    public int Compute(int seed)
+    {{
+        var total = 0;
+        foreach (var value in _values)
+        {{
+            total += value * seed;
+            if (total > 1000)
+            {{
+                total %= 97;
+            }}
+        }}
+
+        switch (seed % 4)
+        {{
+            case 0: total += 1; break;
+            case 1: total += 2; break;
+            case 2: total -= 1; break;
+            default: total ^= 3; break;
+        }}
+
+        return total + s_name.Length;
+    }}
+
+    public string Format(IEnumerable<int> numbers) =>
+        string.Concat(numbers.Select(x => x % 2 == 0 ? x.ToString() : (-x).ToString()));
+
+    public object? Maybe() => TenantContext.IsActive ? Accessors.Storage : null;
+
+    public T Pick<T>(IReadOnlyList<T> items, int index) => items.Count == 0 ? default! : items[index % items.Count];
+
+    public IEnumerable<string> Lines(string text)
+    {{
+        foreach (var line in text.Split('\\n'))
+        {{
+            var trimmed = line.Trim();
+            if (trimmed.Length == 0)
+            {{
+                continue;
+            }}
+
+            yield return trimmed.StartsWith("#", StringComparison.Ordinal) ? trimmed.Substring(1) : trimmed;
+        }}
+    }}
+
+    public int Sum(int[] values)
+    {{
+        var sum = 0;
+        for (var i = 0; i < values.Length; i++)
+        {{
+            sum += values[i];
+        }}
+
+        return sum;
+    }}
+}}
+"""
+
+COMMON = """using Tenancy;
+
+namespace Synthetic;
+
+[TenantAccessors]
+public static class Accessors
+{
+    public static ITenantStorage Storage => TenantAccessor.Get<ITenantStorage>("Accessors.Storage");
+}
+"""
+
+PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>disable</ImplicitUsings>
+    <OutputType>Library</OutputType>
+    <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+    <NoWarn>$(NoWarn);CS1591</NoWarn>
+  </PropertyGroup>
+  <ItemGroup>
+    <Reference Include="TenantContext" HintPath="{core}" />
+  </ItemGroup>
+  <ItemGroup Condition="'$(WithTenantAnalyzers)' == 'true'">
+    <Analyzer Include="{analyzers}" />
+  </ItemGroup>
+</Project>
+"""
+
+
+def run(args, cwd, env=None):
+    started = time.monotonic()
+    result = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(f"'{' '.join(args)}' failed:\n{result.stdout[-4000:]}")
+    return elapsed, result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", default="/tmp/tc-analyzer-cost")
+    options = parser.parse_args()
+
+    env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", DOTNET_NOLOGO="1", TC_ARTIFACTS=os.path.join(options.work, "artifacts"))
+    env.pop("MSBUILDNOINPROCNODE", None)
+    shutil.rmtree(os.path.join(options.work, "project"), ignore_errors=True)
+    project = os.path.join(options.work, "project")
+    os.makedirs(project)
+
+    run(["dotnet", "build", os.path.join(REPO, "analyzers", "TenantContext.Analyzers"), "-c", "Release"], REPO, env)
+    run(["dotnet", "build", os.path.join(REPO, "src", "TenantContext"), "-c", "Release"], REPO, env)
+    core = os.path.join(env["TC_ARTIFACTS"], "bin", "TenantContext", "release", "TenantContext.dll")
+    analyzers = os.path.join(env["TC_ARTIFACTS"], "bin", "TenantContext.Analyzers", "release", "TenantContext.Analyzers.dll")
+
+    lines = 0
+    for n in range(options.files):
+        text = FILE_TEMPLATE.format(n=n, area=n // 100)
+        lines += text.count("\n")
+        with open(os.path.join(project, f"Service{n}.cs"), "w") as f:
+            f.write(text)
+    with open(os.path.join(project, "Accessors.cs"), "w") as f:
+        f.write(COMMON)
+    with open(os.path.join(project, "Synthetic.csproj"), "w") as f:
+        f.write(PROJECT.format(core=core, analyzers=analyzers))
+    for name in ("Directory.Build.props", "Directory.Packages.props"):
+        with open(os.path.join(project, name), "w") as f:
+            f.write("<Project />")
+    print(f"synthetic project: {options.files + 1} files, {lines} lines")
+
+    build_env = dict(env)
+    build_env.pop("TC_ARTIFACTS")
+    run(["dotnet", "restore"], project, build_env)
+    walls = {True: [], False: []}
+    analyzer_share = []
+    for i in range(options.runs):
+        for with_analyzers in (False, True):
+            binlog = os.path.join(options.work, f"build-{i}-{with_analyzers}.binlog")
+            elapsed, _ = run(["dotnet", "build", "--no-restore", "--no-incremental", "-nodeReuse:false",
+                              f"-p:WithTenantAnalyzers={str(with_analyzers).lower()}", "-p:ReportAnalyzer=true", f"-bl:{binlog}"],
+                             project, build_env)
+            walls[with_analyzers].append(elapsed)
+            if with_analyzers:
+                _, replay = run(["dotnet", "msbuild", binlog, "-v:d", "-clp:PerformanceSummary"], project, build_env)
+                total = re.search(r"Total analyzer execution time: ([\d.]+) seconds", replay)
+                ours = sum(float(m) for m in re.findall(r"([\d.]+)\s+\d+\s+TenantContext\.Analyzers,", replay))
+                csc = re.search(r"(\d+) ms\s+Csc\s+\d+ calls", replay)
+                per_rule = re.findall(r"^\s+([<\d.]+)\s+([<\d]+)\s+(Tenancy\.Analyzers\.\w+)", replay, re.MULTILINE)
+                compile_s = int(csc.group(1)) / 1000 if csc else float("nan")
+                ours = ours or sum(float(t) for t, _, _ in per_rule if not t.startswith("<"))
+                analyzer_share.append((ours, float(total.group(1)) if total else float("nan"), compile_s))
+                print(f"run {i}: TenantContext analyzers {ours:.3f}s, all analyzers {total.group(1) if total else '?'}s, Csc {compile_s:.1f}s")
+                for t, pct, name in per_rule:
+                    print(f"    {name}: {t}s ({pct}%)")
+            print(f"run {i}: build {'with' if with_analyzers else 'without'} analyzers {elapsed:.1f}s")
+
+    ours = statistics.median(s[0] for s in analyzer_share)
+    compile_s = statistics.median(s[2] for s in analyzer_share)
+    ratio = statistics.median(walls[True]) / statistics.median(walls[False])
+    print(f"median TenantContext analyzer time {ours:.2f}s of {compile_s:.1f}s compile = {100 * ours / compile_s:.1f}% (target <= 3%)")
+    print(f"median wall time with/without analyzers: {statistics.median(walls[True]):.1f}s / {statistics.median(walls[False]):.1f}s = {ratio:.3f}x (target <= 1.05x)")
+
+
+if __name__ == "__main__":
+    main()
