@@ -93,7 +93,8 @@ public sealed class WriteGuardTests : IDisposable
         note.Body = "changed";
         using (TenantContext.Enter("globex"))
         {
-            Assert.ThrowsAny<InvalidOperationException>(() => context.SaveChanges());
+            var refused = Assert.Throws<CrossTenantWriteException>(() => context.SaveChanges());
+            Assert.Contains("of tenant 'acme' from the scope of tenant 'globex'", refused.Message);
         }
 
         Assert.Equal(before, _db.Dump());
@@ -281,5 +282,21 @@ public sealed class WriteGuardTests : IDisposable
         using var context = _db.NewContext();
         var index = Assert.Single(context.Model.FindEntityType(typeof(Note))!.GetIndexes(), i => i.IsUnique);
         Assert.Equal(["TenantId", "Name"], index.Properties.Select(p => p.Name).ToArray());
+    }
+
+    [Fact]
+    public void HasTenantUniqueIndex_refuses_an_expression_that_is_not_a_property_access()
+    {
+        var builder = new ModelBuilder();
+        var refused = Assert.Throws<ArgumentException>(() => builder.Entity<Note>().HasTenantUniqueIndex(e => e.Name.ToUpperInvariant()));
+        Assert.Equal("properties", refused.ParamName);
+    }
+
+    [Fact]
+    public void HasTenantUniqueIndex_accepts_several_properties()
+    {
+        var builder = new ModelBuilder();
+        var index = builder.Entity<Note>().HasTenantUniqueIndex(e => new { e.Name, e.Body });
+        Assert.Equal(["TenantId", "Name", "Body"], index.Metadata.Properties.Select(p => p.Name).ToArray());
     }
 }
