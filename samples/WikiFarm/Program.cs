@@ -1,4 +1,4 @@
-// WikiFarm: many wikis in one process, each with its own SQLite database, git repository and renderer.
+// WikiFarm: many wikis in one process, each with its own SQLite database (through EF Core), git repository and renderer.
 // Run: dotnet run --project samples/WikiFarm   → http://127.0.0.1:5080 (data under ./data; sign in as alice)
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Tenancy;
@@ -16,15 +16,16 @@ builder.Services.AddTenantContext(b =>
     {
         o.DataRoot = settings.DataRoot;
         o.UseCatalog = true;                            // only wikis in the catalog (data/platform.db) exist
-        o.PathTemplate = "wikis/{tenant}/wiki.db";       // preferences, drafts, users, cache
+        o.PathTemplate = "wikis/{tenant}/wiki.db";       // the wiki's database file
         o.StoragePathTemplate = "wikis/{tenant}/pages";  // the git repository
-        WikiDatabase.AddMigrations(o.Migrations);
     });
+    b.AddDbContext<WikiDbContext>();                    // per scope, pooled, on the wiki's file; tables made on first use
     var sqlite = (SqliteTenantDatabases)b.Properties[SqliteTenantContextBuilderExtensions.PropertyKey];
     Wiki.Register(b,
-        db: t => new WikiDatabase(sqlite.GetDatabase(t.Slug)),
+        db: [RequiresTenant] (t) => new WikiDatabase(TenantContext.Get<WikiDbContext>()),
         storage: t => new PageStore(sqlite.GetStoragePath(t.Slug)!),
         renderer: [RequiresTenant] (t) => new WikiRenderer(Wiki.Db.GetPreferences()),
+        dbLifetime: TenantLifetime.PerScope,        // wraps the scope's context, which goes back to the pool with the scope
         rendererLifetime: TenantLifetime.PerScope); // preferences can change: a fresh renderer per request
 });
 builder.Services.AddSingleton(settings);

@@ -10,7 +10,7 @@ namespace WikiFarm;
 [TenantAccessors]
 public static partial class Wiki
 {
-    /// <summary>The wiki's own SQLite database: preferences, drafts, users, render cache.</summary>
+    /// <summary>The wiki's own database (EF Core, <see cref="WikiDbContext"/>): preferences, drafts, users, render cache.</summary>
     public static partial WikiDatabase Db { get; }
 
     /// <summary>The wiki's pages: a git repository, one commit per save.</summary>

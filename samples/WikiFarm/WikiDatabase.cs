@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Tenancy.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace WikiFarm;
 
@@ -13,97 +13,102 @@ public sealed record WikiPreferences(string SiteName, IReadOnlySet<string> Allow
         "p br hr h1 h2 h3 h4 h5 h6 em strong del code pre blockquote ul ol li a img table thead tbody tr th td";
 }
 
-/// <summary>A draft a user saved without publishing.</summary>
-public sealed record Draft(string Page, string User, string Text, DateTimeOffset SavedAt);
-
-/// <summary>A user as this wiki knows them (first and last edit).</summary>
-public sealed record WikiUser(string Name, string Email, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
-
 /// <summary>
-/// One wiki's own SQLite database (the four tables of the original design). It is bound to its wiki's file when the
-/// wiki's scope first asks for it, so its methods need no ambient tenant.
+/// What the wiki's pages need from its database, in the wiki's own words: a small facade over the request's
+/// <see cref="WikiDbContext"/>. <c>Wiki.Db</c> returns one per scope, wrapping that scope's pooled context; it is bound to
+/// its wiki when created, so its methods need no ambient tenant.
 /// </summary>
-public sealed class WikiDatabase(SqliteTenantDatabase database)
+public sealed class WikiDatabase(WikiDbContext db)
 {
-    /// <summary>The schema of every wiki database; the SQLite package applies it on first use.</summary>
-    public static void AddMigrations(SqliteMigrationCollection migrations) => migrations.Add(1, "wiki tables", """
-        CREATE TABLE preferences (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE drafts (page TEXT NOT NULL, user TEXT NOT NULL, text TEXT NOT NULL, saved_at TEXT NOT NULL, PRIMARY KEY (page, user));
-        CREATE TABLE users (name TEXT PRIMARY KEY, email TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
-        CREATE TABLE cache (page TEXT NOT NULL, revision TEXT NOT NULL, html TEXT NOT NULL, PRIMARY KEY (page, revision));
-        """);
+    private const string SiteNameKey = "site_name";
+    private const string AllowedTagsKey = "allowed_tags";
+    private const int SqliteConstraint = 19;
 
-    /// <summary>The wiki's file (for messages and tests).</summary>
-    public string Path => database.Path;
+    // Every page view reads the preferences (for the renderer and the site name) and the cached HTML: compiled once, these
+    // two queries skip EF's per-call query translation lookup.
+    private static readonly Func<WikiDbContext, IEnumerable<Preference>> AllPreferences = EF.CompileQuery(
+        (WikiDbContext db) => db.Preferences.AsNoTracking());
+
+    private static readonly Func<WikiDbContext, string, string, string?> CachedHtml = EF.CompileQuery(
+        (WikiDbContext db, string page, string revision) => db.CacheEntries.Where(c => c.Page == page && c.Revision == revision).Select(c => c.Html).FirstOrDefault());
 
     public WikiPreferences GetPreferences()
     {
-        using var connection = database.OpenConnection();
-        var values = Sql.Query(connection, "SELECT key, value FROM preferences", r => (r.GetString(0), r.GetString(1))).ToDictionary();
-        var tags = values.GetValueOrDefault("allowed_tags", WikiPreferences.DefaultTags);
+        var values = AllPreferences(db).ToDictionary(p => p.Key, p => p.Value);
+        var tags = values.GetValueOrDefault(AllowedTagsKey, WikiPreferences.DefaultTags);
         return new WikiPreferences(
-            values.GetValueOrDefault("site_name", "Wiki"),
+            values.GetValueOrDefault(SiteNameKey, "Wiki"),
             tags.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(t => t.ToLowerInvariant()).ToHashSet());
     }
 
-    /// <summary>Saves the preferences and empties the render cache (pages render differently now).</summary>
+    /// <summary>Saves the preferences and empties the render cache (pages render differently now), in one transaction.</summary>
     public void SavePreferences(WikiPreferences preferences)
     {
-        using var connection = database.OpenConnection();
-        using var transaction = connection.BeginTransaction();
-        Sql.Execute(connection, "INSERT OR REPLACE INTO preferences (key, value) VALUES ('site_name', $v)", ("$v", preferences.SiteName));
-        Sql.Execute(connection, "INSERT OR REPLACE INTO preferences (key, value) VALUES ('allowed_tags', $v)", ("$v", string.Join(' ', preferences.AllowedTags.Order())));
-        Sql.Execute(connection, "DELETE FROM cache");
+        using var transaction = db.Database.BeginTransaction(); // BEGIN IMMEDIATE: the wiki's write lock first
+        db.CacheEntries.ExecuteDelete();
+        SetPreference(SiteNameKey, preferences.SiteName);
+        SetPreference(AllowedTagsKey, string.Join(' ', preferences.AllowedTags.Order()));
+        db.SaveChanges();
         transaction.Commit();
     }
 
     public Draft? GetDraft(string page, string user)
-    {
-        using var connection = database.OpenConnection();
-        return Sql.Query(connection, "SELECT page, user, text, saved_at FROM drafts WHERE page = $p AND user = $u",
-            r => new Draft(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3))), ("$p", page), ("$u", user)).FirstOrDefault();
-    }
+        => db.Drafts.AsNoTracking().FirstOrDefault(d => d.Page == page && d.User == user);
 
-    public void SaveDraft(string page, string user, string text)
+    public void SaveDraft(string page, string user, string text) => Save(() =>
     {
-        using var connection = database.OpenConnection();
-        Sql.Execute(connection, "INSERT OR REPLACE INTO drafts (page, user, text, saved_at) VALUES ($p, $u, $t, $s)",
-            ("$p", page), ("$u", user), ("$t", text), ("$s", DateTimeOffset.UtcNow.ToString("O")));
-    }
+        var draft = db.Drafts.Find(page, user) ?? db.Drafts.Add(new Draft { Page = page, User = user, Text = text }).Entity;
+        draft.Text = text;
+        draft.SavedAt = DateTimeOffset.UtcNow;
+    });
 
     public void DeleteDraft(string page, string user)
-    {
-        using var connection = database.OpenConnection();
-        Sql.Execute(connection, "DELETE FROM drafts WHERE page = $p AND user = $u", ("$p", page), ("$u", user));
-    }
+        => db.Drafts.Where(d => d.Page == page && d.User == user).ExecuteDelete();
 
     /// <summary>Records that <paramref name="name"/> edited this wiki.</summary>
-    public void TouchUser(string name, string email)
+    public void TouchUser(string name, string email) => Save(() =>
     {
-        using var connection = database.OpenConnection();
-        var now = DateTimeOffset.UtcNow.ToString("O");
-        Sql.Execute(connection, """
-            INSERT INTO users (name, email, first_seen, last_seen) VALUES ($n, $e, $t, $t)
-            ON CONFLICT (name) DO UPDATE SET email = excluded.email, last_seen = excluded.last_seen
-            """, ("$n", name), ("$e", email), ("$t", now));
-    }
+        var now = DateTimeOffset.UtcNow;
+        var user = db.Users.Find(name) ?? db.Users.Add(new WikiUser { Name = name, Email = email, FirstSeen = now }).Entity;
+        user.Email = email;
+        user.LastSeen = now;
+    });
 
     public IReadOnlyList<WikiUser> GetUsers()
+        => db.Users.AsNoTracking().OrderBy(u => u.Name).ToList();
+
+    /// <summary>The rendered HTML of a page revision, if cached.</summary>
+    public string? GetCachedHtml(string page, string revision) => CachedHtml(db, page, revision);
+
+    public void CacheHtml(string page, string revision, string html) => Save(() =>
     {
-        using var connection = database.OpenConnection();
-        return Sql.Query(connection, "SELECT name, email, first_seen, last_seen FROM users ORDER BY name",
-            r => new WikiUser(r.GetString(0), r.GetString(1), DateTimeOffset.Parse(r.GetString(2)), DateTimeOffset.Parse(r.GetString(3))));
+        var entry = db.CacheEntries.Find(page, revision) ?? db.CacheEntries.Add(new CacheEntry { Page = page, Revision = revision, Html = html }).Entity;
+        entry.Html = html;
+    });
+
+    private void SetPreference(string key, string value)
+    {
+        var row = db.Preferences.Find(key) ?? db.Preferences.Add(new Preference { Key = key, Value = value }).Entity;
+        row.Value = value;
     }
 
-    public string? GetCachedHtml(string page, string revision)
+    /// <summary>
+    /// Applies <paramref name="change"/> (a find-or-add) and saves. When a concurrent request added the same key between
+    /// the find and the save (two readers of an uncached page, say), forgets the failed insert and applies the change
+    /// once more: the find now sees that row and updates it.
+    /// </summary>
+    private void Save(Action change)
     {
-        using var connection = database.OpenConnection();
-        return Sql.Query(connection, "SELECT html FROM cache WHERE page = $p AND revision = $r", r => r.GetString(0), ("$p", page), ("$r", revision)).FirstOrDefault();
-    }
-
-    public void CacheHtml(string page, string revision, string html)
-    {
-        using var connection = database.OpenConnection();
-        Sql.Execute(connection, "INSERT OR REPLACE INTO cache (page, revision, html) VALUES ($p, $r, $h)", ("$p", page), ("$r", revision), ("$h", html));
+        change();
+        try
+        {
+            db.SaveChanges();
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint })
+        {
+            db.ChangeTracker.Clear();
+            change();
+            db.SaveChanges();
+        }
     }
 }

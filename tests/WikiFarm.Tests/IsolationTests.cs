@@ -1,5 +1,6 @@
 using System.Net;
 using LibGit2Sharp;
+using Microsoft.EntityFrameworkCore;
 
 namespace WikiFarm.Tests;
 
@@ -96,6 +97,41 @@ public sealed class IsolationTests(FarmServer farm) : IClassFixture<FarmServer>
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Contains("secret handbook draft", await _alice.GetStringAsync("/w/handbook/pages/Plans/edit"));
         Assert.DoesNotContain("secret handbook draft", await _alice.GetStringAsync("/w/recipes/pages/Plans/edit"));
+    }
+
+    [Fact]
+    public async Task Contributors_belong_to_one_wiki()
+    {
+        await _alice.PostFormAsync("/w/handbook/settings/access", ("user", "carol"), ("access", "Write"));
+        using var carol = farm.AsUser("carol", "carol@example.com");
+        await SaveAsync("handbook", "ByCarol", "carol was here", carol);
+        Assert.Contains("carol (carol@example.com)", await _alice.GetStringAsync("/w/handbook/settings"));
+        Assert.DoesNotContain("carol", await _alice.GetStringAsync("/w/recipes/settings"));
+    }
+
+    [Fact]
+    public async Task Drafts_and_rendered_html_are_rows_of_the_wikis_own_database_file()
+    {
+        await SaveAsync("handbook", "Stored", "# Stored\n\nrendered once");
+        Assert.Contains("rendered once", await _alice.GetStringAsync("/w/handbook/pages/Stored"));
+        await _alice.PostFormAsync("/w/handbook/pages/Stored/draft", ("text", "draft in the file"));
+
+        using (var handbook = OpenWikiFile("handbook"))
+        {
+            Assert.Equal("draft in the file", handbook.Drafts.Single(d => d.Page == "Stored" && d.User == "alice").Text);
+            Assert.Contains("rendered once", handbook.CacheEntries.Single(c => c.Page == "Stored").Html);
+        }
+
+        using var recipes = OpenWikiFile("recipes");
+        Assert.False(recipes.Drafts.Any(d => d.Page == "Stored"));
+        Assert.False(recipes.CacheEntries.Any(c => c.Page == "Stored"));
+    }
+
+    /// <summary>The wiki's database file read with the app's own EF model, from outside the app.</summary>
+    private WikiDbContext OpenWikiFile(string wiki)
+    {
+        var path = Path.Combine(farm.DataRoot, "wikis", wiki, "wiki.db");
+        return new WikiDbContext(new DbContextOptionsBuilder<WikiDbContext>().UseSqlite($"Data Source={path};Mode=ReadOnly;Pooling=False").Options);
     }
 
     [Fact]
