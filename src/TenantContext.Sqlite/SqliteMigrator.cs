@@ -22,6 +22,12 @@ internal static class SqliteMigrator
         if (!dryRun)
         {
             CreateDirectory(slug, path);
+            if (!File.Exists(path) && CreateNew(router, slug, path, seed: null) is { } created)
+            {
+                return created;
+            }
+
+            // Someone else published the file first (or it appeared meanwhile): continue in place on theirs.
         }
 
         using var connection = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(
@@ -130,6 +136,129 @@ internal static class SqliteMigrator
         }
 
         return (from, version);
+    }
+
+    /// <summary>
+    /// Builds a new tenant file off to the side and publishes it atomically without replacing anything: a temporary file in
+    /// the same folder is created with no journal file and no fsync (<c>journal_mode = MEMORY</c>, <c>synchronous = OFF</c>),
+    /// optionally seeded (a template copy), migrated one transaction per step, switched to WAL, closed, fsynced once and then
+    /// linked to <paramref name="path"/> (<see cref="File.Move(string, string, bool)"/> without overwrite fails if the target
+    /// exists). A crash leaves only the temporary file; the tenant's path never holds a half-built database.
+    /// </summary>
+    /// <returns>The versions (from 0 or the template's, to the latest), or null when another creator published first.</returns>
+    internal static (int FromVersion, int ToVersion)? CreateNew(SqliteTenantDatabases router, string slug, string path, Action<SqliteConnection>? seed)
+    {
+        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        int from = 0, version = 0;
+        Exception? failure = null;
+        try
+        {
+            using (var connection = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(temporary, SqliteOpenMode.ReadWriteCreate, pooling: false)))
+            {
+                try
+                {
+                    connection.Open();
+                    Execute(connection, null, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;");
+                    if (seed is not null)
+                    {
+                        seed(connection);
+                        Execute(connection, null, "PRAGMA journal_mode = MEMORY;"); // a copied header may say WAL
+                    }
+
+                    from = version = ReadVersion(connection, null);
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCantOpen or SqliteReadOnly or SqlitePermission)
+                {
+                    throw NotWritable(slug, path, ex);
+                }
+
+                if (version > router.LatestVersion)
+                {
+                    throw new TenantDatabaseVersionException(slug, path, version, router.LatestVersion);
+                }
+
+                foreach (var step in router.Migrations)
+                {
+                    if (step.Version <= version)
+                    {
+                        continue;
+                    }
+
+                    using var transaction = connection.BeginTransaction(deferred: false);
+                    try
+                    {
+                        step.Apply(connection, transaction);
+                        Execute(connection, transaction, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {step.Version};"));
+                        transaction.Commit();
+                        version = step.Version;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        try
+                        {
+                            transaction.Rollback();
+                        }
+                        catch (SqliteException)
+                        {
+                            // Already rolled back by SQLite; the version is unchanged either way.
+                        }
+
+                        // Publish what succeeded (as an in-place creation would have left it), then report the step.
+                        failure = new TenantMigrationException(slug, path, step, version, ex);
+                        break;
+                    }
+                }
+
+                Execute(connection, null, router.JournalMode == SqliteJournalMode.Wal ? "PRAGMA journal_mode = WAL;" : "PRAGMA journal_mode = DELETE;");
+            }
+
+            // One fsync for the whole file (SQLite wrote it with synchronous = OFF), before it becomes visible under its name.
+            using (var stream = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+            {
+                stream.Flush(flushToDisk: true);
+            }
+
+            bool published;
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                published = true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                published = false;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw NotWritable(slug, path, ex);
+            }
+
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            return published ? (from, version) : null;
+        }
+        finally
+        {
+            DeleteLeftovers(temporary);
+        }
+    }
+
+    private static void DeleteLeftovers(string temporary)
+    {
+        foreach (var leftover in new[] { temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm" })
+        {
+            try
+            {
+                File.Delete(leftover); // no error when it is absent (published, or never created)
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A leftover temporary file is harmless: it is never opened as a tenant.
+            }
+        }
     }
 
     private static void CreateDirectory(string slug, string path)

@@ -169,9 +169,9 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
             throw Unavailable(file, reason);
         }
 
-        if (!file.Ready)
+        if (!file.Ready && TryOpenCold(file) is { } cold)
         {
-            EnsureReady(file);
+            return cold;
         }
 
         Touch(file);
@@ -211,6 +211,104 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// First use of a tenant in this process. An existing file is checked on the pooled connection that is handed out (no
+    /// separate open and close: closing the last connection to a WAL file checkpoints it); anything but a file at the latest
+    /// version in the configured journal mode goes through <see cref="EnsureReady"/>, which creates, migrates or reports it.
+    /// </summary>
+    /// <returns>The checked connection, or null when the file was made ready and a normal open should follow.</returns>
+    private SqliteConnection? TryOpenCold(TenantFile file)
+    {
+        if (File.Exists(file.Path))
+        {
+            SqliteConnection? connection = null;
+            try
+            {
+                connection = new SqliteConnection(file.ConnectionString);
+                connection.Open();
+                var handle = connection.Handle!;
+                using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = InitializedHandles.TryGetValue(handle, out _)
+                        ? "PRAGMA user_version; PRAGMA journal_mode;"
+                        : _connectionPragmas + " PRAGMA user_version; PRAGMA journal_mode;";
+                    int version;
+                    string? journal;
+                    using (var reader = command.ExecuteReader())
+                    {
+                        reader.Read();
+                        version = reader.GetInt32(0);
+                        reader.NextResult();
+                        reader.Read();
+                        journal = reader.GetString(0);
+                    }
+
+                    InitializedHandles.AddOrUpdate(handle, Marker);
+                    bool current = version == LatestVersion &&
+                        (JournalMode != SqliteJournalMode.Wal || string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase));
+                    if (current)
+                    {
+                        lock (file)
+                        {
+                            if (file.Unavailable is null)
+                            {
+                                file.Ready = true;
+                            }
+                        }
+
+                        if (file.Ready)
+                        {
+                            Touch(file);
+                            return connection;
+                        }
+                    }
+                }
+            }
+            catch (SqliteException)
+            {
+                // Not a database, locked, unreadable: EnsureReady reports it precisely (or waits and migrates).
+            }
+
+            if (connection is not null)
+            {
+                connection.Dispose();
+                ClearPool(file.ConnectionString); // never keep a pooled handle to a file we did not accept
+            }
+
+            if (file.Unavailable is { } reason)
+            {
+                throw Unavailable(file, reason);
+            }
+        }
+
+        EnsureReady(file);
+        return null;
+    }
+
+    /// <summary>Creates a tenant's file as a copy of <paramref name="templatePath"/> (online backup), migrated, fsynced once and published without overwriting.</summary>
+    /// <returns>False when the file appeared meanwhile (another creator won).</returns>
+    internal bool CreateFromTemplate(string slug, string templatePath)
+    {
+        var file = GetFile(slug);
+        lock (file)
+        {
+            var created = SqliteMigrator.CreateNew(this, slug, file.Path, to =>
+            {
+                using var from = new SqliteConnection(ConnectionStringFor(templatePath, SqliteOpenMode.ReadOnly, pooling: false));
+                from.Open();
+                SqliteMigrator.Execute(from, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};"));
+                from.BackupDatabase(to);
+            });
+            if (created is null)
+            {
+                return false;
+            }
+
+            file.Ready = true;
+            return true;
+        }
     }
 
     internal static TenantUnavailableException Unavailable(TenantFile file, TenantUnavailableReason reason) => reason == TenantUnavailableReason.Archived

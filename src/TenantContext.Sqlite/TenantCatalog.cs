@@ -297,10 +297,17 @@ public sealed partial class TenantCatalog
                     $"Adopt the file with CreateAsync(\"{slug}\") (no template), or delete it with DeleteAsync(\"{slug}\") first.");
             }
 
-            CopyDatabase(source, path, overwrite: false);
+            if (!_router.CreateFromTemplate(slug, source))
+            {
+                throw new TenantAlreadyExistsException(slug,
+                    $"{path} appeared while it was being created (another process created the same tenant). Use it, or delete it first.");
+            }
+        }
+        else
+        {
+            _router.EnsureReady(_router.GetFile(slug));
         }
 
-        _router.EnsureReady(_router.GetFile(slug));
         var record = new TenantRecord(slug, TenantState.Active, TruncateToSeconds(DateTimeOffset.UtcNow), null, template);
         using (var connection = OpenCatalog())
         using (var command = connection.CreateCommand())
