@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Tenancy;
 
 /// <summary>A tenant name broke a rule of <see cref="TenantSlug"/>. The message names the rule.</summary>
@@ -10,7 +8,7 @@ public sealed class InvalidTenantSlugException : ArgumentException
     /// <param name="rule">The rule it broke.</param>
     /// <param name="paramName">The parameter that carried it.</param>
     public InvalidTenantSlugException(string? slug, TenantSlugRule rule, string? paramName = "tenant")
-        : base($"Invalid tenant slug {Quote(slug)}: {TenantSlug.Describe(rule)}.", paramName)
+        : base($"Invalid tenant slug {MessageText.Quote(slug)}: {TenantSlug.Describe(rule)}.", paramName)
     {
         Slug = slug;
         Rule = rule;
@@ -21,36 +19,6 @@ public sealed class InvalidTenantSlugException : ArgumentException
 
     /// <summary>The rule it broke.</summary>
     public TenantSlugRule Rule { get; }
-
-    /// <summary>Quotes a hostile value for a message: control and non-ASCII characters escaped, long values cut.</summary>
-    internal static string Quote(string? value)
-    {
-        if (value is null)
-        {
-            return "(null)";
-        }
-
-        var sb = new StringBuilder(value.Length + 2).Append('"');
-        foreach (char c in value.Length > 80 ? value[..80] : value)
-        {
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            {
-                sb.Append("\\u").Append(((int)c).ToString("x4"));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        sb.Append('"');
-        if (value.Length > 80)
-        {
-            sb.Append($"… ({value.Length} characters)");
-        }
-
-        return sb.ToString();
-    }
 }
 
 /// <summary>

@@ -170,5 +170,5 @@ public sealed class FileTenantStorage : ITenantStorage
     }
 
     private UnauthorizedAccessException Refused(string relativePath, string reason)
-        => new($"Refused tenant storage path {InvalidTenantSlugException.Quote(relativePath)} under '{Root}': {reason}.");
+        => new($"Refused tenant storage path {MessageText.Quote(relativePath)} under '{Root}': {reason}.");
 }

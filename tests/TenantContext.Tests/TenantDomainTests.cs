@@ -618,7 +618,7 @@ public sealed class TenantDomainTests
             try
             {
                 string slug = Domains.GetTenantSlug(host);
-                Assert.True(TenantSlug.IsValid(slug), $"{slug} from {InvalidTenantHostException.Quote(host)}");
+                Assert.True(TenantSlug.IsValid(slug), $"{slug} from {MessageText.Quote(host)}");
                 Assert.True(Domains.TryGetTenantSlug(host, out string? again));
                 Assert.Equal(slug, again);
             }

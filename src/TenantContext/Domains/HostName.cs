@@ -398,7 +398,7 @@ internal static class HostName
         }
         catch (ArgumentException e)
         {
-            return new(TenantHostRule.InvalidIdn, $"the label {InvalidTenantHostException.Quote(label)} is not a valid internationalized label (IDNA refuses it)", e);
+            return new(TenantHostRule.InvalidIdn, $"the label {MessageText.Quote(label)} is not a valid internationalized label (IDNA refuses it)", e);
         }
 
         // IDNA maps many characters to others (case, fullwidth forms, ligatures, ignored characters). Case is
@@ -410,7 +410,7 @@ internal static class HostName
         {
             return new(
                 TenantHostRule.LookAlike,
-                $"the label {InvalidTenantHostException.Quote(label)} is not in canonical form (IDNA reads it as {InvalidTenantHostException.Quote(u)}); "
+                $"the label {MessageText.Quote(label)} is not in canonical form (IDNA reads it as {MessageText.Quote(u)}); "
                 + "fullwidth letters and digits, ligatures and invisible characters are refused, not folded");
         }
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Tenancy;
 
 /// <summary>
@@ -15,7 +13,7 @@ public sealed class InvalidTenantHostException : ArgumentException
     /// <param name="reason">What exactly is wrong, in words; it becomes part of the message.</param>
     /// <param name="innerException">The error that revealed the problem, if any (for example from IDNA).</param>
     public InvalidTenantHostException(string? host, TenantHostRule rule, string reason, Exception? innerException = null)
-        : base($"Invalid tenant host {Quote(host)}: {reason}.", "host", innerException)
+        : base($"Invalid tenant host {MessageText.Quote(host)}: {reason}.", "host", innerException)
     {
         Host = host;
         Rule = rule;
@@ -30,37 +28,6 @@ public sealed class InvalidTenantHostException : ArgumentException
 
     /// <summary>What exactly is wrong with the host, in words.</summary>
     public string Reason { get; }
-
-    /// <summary>Quotes a hostile value for a message: control and non-ASCII characters escaped, long values cut.</summary>
-    internal static string Quote(string? value)
-    {
-        if (value is null)
-        {
-            return "(null)";
-        }
-
-        const int Shown = 80;
-        var sb = new StringBuilder(Math.Min(value.Length, Shown) + 24).Append('"');
-        foreach (char c in value.Length > Shown ? value.AsSpan(0, Shown) : value)
-        {
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            {
-                sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        sb.Append('"');
-        if (value.Length > Shown)
-        {
-            sb.Append("… (").Append(value.Length).Append(" characters)");
-        }
-
-        return sb.ToString();
-    }
 }
 
 /// <summary>The rule a host broke (see <see cref="TenantDomain"/> and <see cref="InvalidTenantHostException"/>).</summary>

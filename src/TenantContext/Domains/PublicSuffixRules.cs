@@ -165,5 +165,5 @@ internal sealed class PublicSuffixRules
     }
 
     private static FormatException Error(string source, int lineNumber, ReadOnlySpan<char> rule, string reason, Exception? inner = null) =>
-        new($"{source}, line {lineNumber}: {InvalidTenantHostException.Quote(rule.ToString())} is not a valid rule: {reason}.", inner);
+        new($"{source}, line {lineNumber}: {MessageText.Quote(rule.ToString())} is not a valid rule: {reason}.", inner);
 }
