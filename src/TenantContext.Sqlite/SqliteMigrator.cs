@@ -221,8 +221,7 @@ internal static class SqliteMigrator
             bool published;
             try
             {
-                File.Move(temporary, path, overwrite: false);
-                published = true;
+                published = PublishWithoutReplacing(temporary, path);
             }
             catch (IOException) when (File.Exists(path))
             {
@@ -244,6 +243,36 @@ internal static class SqliteMigrator
         {
             DeleteLeftovers(temporary);
         }
+    }
+
+    /// <summary>
+    /// Gives <paramref name="temporary"/> the name <paramref name="path"/> unless that name exists, atomically. On Unix this is
+    /// link(2), which fails with EEXIST when the target exists (File.Move without overwrite checks and then renames, so two
+    /// creators can both pass the check and the second replaces the first). Windows' MoveFileEx without REPLACE_EXISTING is atomic.
+    /// </summary>
+    /// <returns>False when <paramref name="path"/> already existed.</returns>
+    private static bool PublishWithoutReplacing(string temporary, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.Move(temporary, path, overwrite: false);
+            return true;
+        }
+
+        if (NativeMethods.Link(temporary, path) == 0)
+        {
+            return true; // the temporary name is removed by DeleteLeftovers
+        }
+
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == NativeMethods.EEXIST)
+        {
+            return false;
+        }
+
+        // A file system without hard links: fall back to File.Move (checks for the target, then renames).
+        File.Move(temporary, path, overwrite: false);
+        return true;
     }
 
     private static void DeleteLeftovers(string temporary)
@@ -295,4 +324,13 @@ internal static class SqliteMigrator
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+}
+
+internal static class NativeMethods
+{
+    public const int EEXIST = 17; // Linux and macOS
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    public static extern int Link(string oldPath, string newPath);
 }

@@ -229,11 +229,17 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
                 connection = new SqliteConnection(file.ConnectionString);
                 connection.Open();
                 var handle = connection.Handle!;
+                if (!InitializedHandles.TryGetValue(handle, out _))
+                {
+                    using var pragmas = connection.CreateCommand();
+                    pragmas.CommandText = _connectionPragmas; // busy_timeout returns a row: keep it out of the version check below
+                    pragmas.ExecuteNonQuery();
+                    InitializedHandles.AddOrUpdate(handle, Marker);
+                }
+
                 using (var command = connection.CreateCommand())
                 {
-                    command.CommandText = InitializedHandles.TryGetValue(handle, out _)
-                        ? "PRAGMA user_version; PRAGMA journal_mode;"
-                        : _connectionPragmas + " PRAGMA user_version; PRAGMA journal_mode;";
+                    command.CommandText = "PRAGMA user_version; PRAGMA journal_mode;";
                     int version;
                     string? journal;
                     using (var reader = command.ExecuteReader())
@@ -245,7 +251,6 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
                         journal = reader.GetString(0);
                     }
 
-                    InitializedHandles.AddOrUpdate(handle, Marker);
                     bool current = version == LatestVersion &&
                         (JournalMode != SqliteJournalMode.Wal || string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase));
                     if (current)

@@ -137,6 +137,46 @@ public sealed class LazyCreationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_tenant_is_published_whole_in_WAL_mode_leaving_no_temporary_files()
+    {
+        using var configuration = Build();
+        var router = configuration.GetSqlite();
+        await router.MigrateAsync("acme");
+        var path = router.GetDatabasePath("acme");
+        Assert.Equal(new[] { "acme.db" }, Directory.GetFiles(Path.GetDirectoryName(path)!).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal("wal", Db.FileScalar(path, "PRAGMA journal_mode;"));
+        Assert.Equal("ok", Db.FileScalar(path, "PRAGMA integrity_check;"));
+        Assert.Equal(3L, Db.FileLong(path, "PRAGMA user_version;"));
+    }
+
+    [Fact]
+    public void A_file_published_by_another_creator_while_building_is_kept_and_never_replaced()
+    {
+        string? path = null;
+        using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
+        {
+            o.DataRoot = _folder.Path;
+            o.Migrations.Add(1, "init", (c, t) =>
+            {
+                // Another process finishes first: its file appears under the tenant's name while ours is being built.
+                using (var other = Db.OpenFile(path!, SqliteOpenMode.ReadWriteCreate))
+                {
+                    Db.Exec(other, "PRAGMA journal_mode = WAL; CREATE TABLE winner (x); PRAGMA user_version = 1;");
+                }
+
+                ChildSchemas.Exec(c, t, "CREATE TABLE loser (x);");
+            });
+        }));
+        var router = configuration.GetSqlite();
+        path = router.GetDatabasePath("acme");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var connection = router.OpenConnection("acme");
+        Assert.Equal(1L, Db.Long(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'winner';"));
+        Assert.Equal(0L, Db.Long(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'loser';"));
+        Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(path)!), f => f.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_failed_step_keeps_the_previous_version_and_names_tenant_step_and_SQLite_error()
     {
         using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
