@@ -105,4 +105,95 @@ public class AddUsingFixTests
             }
         }
         """);
+
+    [Fact]
+    public Task Fix_all_gives_two_discarded_scopes_in_one_block_different_names() => Verify.VerifyFixAsync("""
+        using Tenancy;
+
+        class C
+        {
+            void M()
+            {
+                {|TC1003:TenantContext.Enter("a")|};
+                {|TC1003:Wiki.Enter("b")|};
+            }
+        }
+        """, """
+        using Tenancy;
+
+        class C
+        {
+            void M()
+            {
+                using var scope = TenantContext.Enter("a");
+                using var scope2 = Wiki.Enter("b");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_does_not_repeat_a_name_in_a_nested_block() => Verify.VerifyFixAsync("""
+        using Tenancy;
+
+        class C
+        {
+            void M(bool again)
+            {
+                {|TC1003:TenantContext.Enter("a")|};
+                if (again)
+                {
+                    {|TC1003:TenantContext.Enter("b")|};
+                }
+            }
+        }
+        """, """
+        using Tenancy;
+
+        class C
+        {
+            void M(bool again)
+            {
+                using var scope = TenantContext.Enter("a");
+                if (again)
+                {
+                    using var scope2 = TenantContext.Enter("b");
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_reuses_the_name_in_another_member() => Verify.VerifyFixAsync("""
+        using Tenancy;
+
+        class C
+        {
+            void A()
+            {
+                {|TC1003:TenantContext.Enter("a")|};
+                {|TC1003:TenantContext.Enter("b")|};
+            }
+
+            void B()
+            {
+                {|TC1003:TenantContext.Enter("c")|};
+            }
+        }
+        """, """
+        using Tenancy;
+
+        class C
+        {
+            void A()
+            {
+                using var scope = TenantContext.Enter("a");
+                using var scope2 = TenantContext.Enter("b");
+            }
+
+            void B()
+            {
+                using var scope = TenantContext.Enter("c");
+            }
+        }
+        """);
 }
