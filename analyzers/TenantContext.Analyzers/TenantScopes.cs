@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace Tenancy.Analyzers;
 
@@ -45,7 +46,7 @@ internal static class TenantScopes
                     return UseKind.NotAUse;
 
                 case InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } } nameOf
-                    when child != nameOf.Expression && model.GetSymbolInfo(nameOf, cancellationToken).Symbol is null:
+                    when child != nameOf.Expression && OperationOf(nameOf, model, cancellationToken) is not IInvocationOperation:
                     return UseKind.NotAUse;
 
                 case TypeOfExpressionSyntax:
@@ -61,7 +62,7 @@ internal static class TenantScopes
                     break;
 
                 case ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument when child == argument.Expression:
-                    if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol run && symbols.IsRun(run))
+                    if (OperationOf(invocation, model, cancellationToken) is IInvocationOperation run && symbols.IsRun(run.TargetMethod))
                     {
                         return UseKind.InsideScope;
                     }
@@ -110,8 +111,8 @@ internal static class TenantScopes
 
                 case AnonymousFunctionExpressionSyntax lambda:
                     if (lambda is ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } or SimpleLambdaExpressionSyntax { AttributeLists.Count: > 0 }
-                        && model.GetSymbolInfo(lambda, cancellationToken).Symbol is { } lambdaSymbol
-                        && symbols.HasRequiresTenant(lambdaSymbol))
+                        && OperationOf(lambda, model, cancellationToken) is IAnonymousFunctionOperation lambdaOperation
+                        && symbols.HasRequiresTenant(lambdaOperation.Symbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -150,6 +151,24 @@ internal static class TenantScopes
         return containingSymbol is IMethodSymbol or IPropertySymbol or IEventSymbol && symbols.IsTenantScoped(containingSymbol);
     }
 
+    /// <summary>
+    /// The operation of <paramref name="node"/>, without the implicit conversions and delegate creations that share
+    /// its syntax. The analyzers ask the operation tree rather than <c>GetSymbolInfo</c>: the tree is already built for
+    /// the operation actions, so this is a lookup, while symbol info takes the binder's own path (on the synthetic
+    /// project, replacing it roughly halved TC1001's time on a cold compiler).
+    /// </summary>
+    private static IOperation? OperationOf(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var operation = model.GetOperation(node, cancellationToken);
+        while (operation is IConversionOperation { IsImplicit: true, Operand: { } operand } && operand.Syntax == node
+               || operation is IDelegateCreationOperation { IsImplicit: true, Target: { } target } && target.Syntax == node)
+        {
+            operation = operation is IConversionOperation conversion ? conversion.Operand : ((IDelegateCreationOperation)operation).Target;
+        }
+
+        return operation;
+    }
+
     /// <summary>True when <paramref name="expression"/> is an invocation of an Enter that returns a TenantScope.</summary>
     public static bool IsEnter(ExpressionSyntax? expression, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
     {
@@ -172,8 +191,8 @@ internal static class TenantScopes
                     }
 
                     return name == "Enter"
-                        && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method
-                        && symbols.IsEnter(method);
+                        && OperationOf(invocation, model, cancellationToken) is IInvocationOperation enter
+                        && symbols.IsEnter(enter.TargetMethod);
                 default:
                     return false;
             }
@@ -215,9 +234,9 @@ internal static class TenantScopes
             case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.LogicalAndExpression):
                 return IsGuard(binary.Left, model, symbols, cancellationToken) || IsGuard(binary.Right, model, symbols, cancellationToken);
             case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "IsActive" } or IdentifierNameSyntax { Identifier.ValueText: "IsActive" }:
-                return symbols.IsIsActive(model.GetSymbolInfo(condition, cancellationToken).Symbol);
+                return OperationOf(condition, model, cancellationToken) is IPropertyReferenceOperation isActive && symbols.IsIsActive(isActive.Property);
             case InvocationExpressionSyntax invocation when InvokedName(invocation) == "TryGetCurrent":
-                return symbols.IsTryGetCurrent(model.GetSymbolInfo(invocation, cancellationToken).Symbol);
+                return OperationOf(invocation, model, cancellationToken) is IInvocationOperation tryGet && symbols.IsTryGetCurrent(tryGet.TargetMethod);
             default:
                 return false;
         }

@@ -1,15 +1,39 @@
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace Tenancy.Analyzers;
 
 /// <summary>
 /// The runtime's types, resolved once per compilation by metadata name (the analyzers never reference the runtime
-/// assembly), and the per-compilation answers to "is this member tenant-scoped?", cached per symbol.
+/// assembly), and the per-compilation answers to "is this member tenant-scoped?", cached per symbol. One instance per
+/// compilation is shared by all the analyzers.
 /// </summary>
+/// <remarks>
+/// Cost: most members a program uses live in assemblies that cannot know about tenants (the framework, third-party
+/// libraries). Only the compilation itself and the assemblies that reference the runtime, directly or through
+/// others, can declare a tenant-scoped member, so every question about a member from any other assembly is answered
+/// "no" from its containing assembly, before any attribute is read.
+/// </remarks>
 internal sealed class TenantSymbols
 {
+    private const int LinearSearchLimit = 8;
+
+    private static readonly ConditionalWeakTable<Compilation, Holder> s_perCompilation = new();
+
     private readonly ConcurrentDictionary<ISymbol, bool> _tenantScoped = new(SymbolEqualityComparer.Default);
+    private readonly IAssemblySymbol[] _tenantAware;
+    private readonly HashSet<IAssemblySymbol>? _tenantAwareSet;
+    private readonly ConcurrentDictionary<string, bool> _sourceMentions = new(StringComparer.Ordinal);
+
+    private sealed class Holder
+    {
+        public Holder(TenantSymbols? value) => Value = value;
+
+        public TenantSymbols? Value { get; }
+    }
 
     private TenantSymbols(Compilation compilation, INamedTypeSymbol tenantContext, INamedTypeSymbol tenantScope, INamedTypeSymbol requiresTenant)
     {
@@ -23,6 +47,8 @@ internal sealed class TenantSymbols
         CrossTenantAttribute = compilation.GetTypeByMetadataName("Tenancy.CrossTenantAttribute");
         TenantSingletonAttribute = compilation.GetTypeByMetadataName("Tenancy.TenantSingletonAttribute");
         TenantOwned = compilation.GetTypeByMetadataName("Tenancy.ITenantOwned");
+        _tenantAware = TenantAwareAssemblies(compilation, tenantContext.ContainingAssembly);
+        _tenantAwareSet = _tenantAware.Length > LinearSearchLimit ? new HashSet<IAssemblySymbol>(_tenantAware, SymbolEqualityComparer.Default) : null;
     }
 
     public Compilation Compilation { get; }
@@ -36,13 +62,131 @@ internal sealed class TenantSymbols
     public INamedTypeSymbol? TenantSingletonAttribute { get; }
     public INamedTypeSymbol? TenantOwned { get; }
 
-    /// <summary>Resolves the runtime's types, or returns null when the compilation does not reference the runtime.</summary>
-    public static TenantSymbols? Create(Compilation compilation)
+    /// <summary>
+    /// The assemblies other than the compilation's own whose members may be tenant-scoped or marked (the runtime and
+    /// every referenced assembly that references it).
+    /// </summary>
+    public IEnumerable<IAssemblySymbol> TenantAwareReferences
+    {
+        get
+        {
+            foreach (var assembly in _tenantAware)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(assembly, Compilation.Assembly))
+                {
+                    yield return assembly;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves the runtime's types, or returns null when the compilation does not reference the runtime. Resolved
+    /// once per compilation and shared by every analyzer (so are the per-symbol caches).
+    /// </summary>
+    public static TenantSymbols? Create(Compilation compilation) =>
+        s_perCompilation.GetValue(compilation, static c => new Holder(CreateCore(c))).Value;
+
+    private static TenantSymbols? CreateCore(Compilation compilation)
     {
         var context = compilation.GetTypeByMetadataName("Tenancy.TenantContext");
         var scope = compilation.GetTypeByMetadataName("Tenancy.TenantScope");
         var requires = compilation.GetTypeByMetadataName("Tenancy.RequiresTenantAttribute");
         return context is null || scope is null || requires is null ? null : new TenantSymbols(compilation, context, scope, requires);
+    }
+
+    /// <summary>
+    /// False when <paramref name="symbol"/> comes from an assembly that cannot see the runtime (so it can carry none of
+    /// its attributes and is none of its members): the cheap first question of every hot path.
+    /// </summary>
+    public bool InTenantAwareAssembly(ISymbol symbol)
+    {
+        var assembly = symbol.ContainingAssembly;
+        if (assembly is null)
+        {
+            return true;
+        }
+
+        if (_tenantAwareSet is not null)
+        {
+            return _tenantAwareSet.Contains(assembly);
+        }
+
+        foreach (var aware in _tenantAware)
+        {
+            if (ReferenceEquals(aware, assembly) || SymbolEqualityComparer.Default.Equals(aware, assembly))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// False when no source file of the compilation contains <paramref name="word"/> (an attribute's name): then no
+    /// source declaration can carry that attribute, whatever alias or namespace it is written with. Read once.
+    /// </summary>
+    public bool SourceMentions(string word) => _sourceMentions.GetOrAdd(word, w =>
+    {
+        foreach (var tree in Compilation.SyntaxTrees)
+        {
+            if (tree.GetText().ToString().IndexOf(w, StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    });
+
+    private static IAssemblySymbol[] TenantAwareAssemblies(Compilation compilation, IAssemblySymbol runtime)
+    {
+        var known = new Dictionary<IAssemblySymbol, bool>(SymbolEqualityComparer.Default);
+        var aware = new List<IAssemblySymbol> { compilation.Assembly };
+        if (!SymbolEqualityComparer.Default.Equals(runtime, compilation.Assembly))
+        {
+            aware.Add(runtime);
+        }
+
+        foreach (var referenced in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(referenced, runtime) && SeesRuntime(referenced, runtime, known))
+            {
+                aware.Add(referenced);
+            }
+        }
+
+        return aware.ToArray();
+    }
+
+    /// <summary>True when <paramref name="assembly"/> is the runtime or references it, directly or through others.</summary>
+    private static bool SeesRuntime(IAssemblySymbol assembly, IAssemblySymbol runtime, Dictionary<IAssemblySymbol, bool> known)
+    {
+        if (SymbolEqualityComparer.Default.Equals(assembly, runtime))
+        {
+            return true;
+        }
+
+        if (known.TryGetValue(assembly, out var answer))
+        {
+            return answer;
+        }
+
+        known[assembly] = false; // reference cycles end here
+        foreach (var module in assembly.Modules)
+        {
+            foreach (var referenced in module.ReferencedAssemblySymbols)
+            {
+                if (SeesRuntime(referenced, runtime, known))
+                {
+                    known[assembly] = true;
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True for an invocation target that enters a scope: any method named Enter returning TenantScope.</summary>
@@ -88,6 +232,11 @@ internal sealed class TenantSymbols
     /// </summary>
     public bool IsTenantScoped(ISymbol member)
     {
+        if (!InTenantAwareAssembly(member))
+        {
+            return false;
+        }
+
         member = member.OriginalDefinition;
         if (_tenantScoped.TryGetValue(member, out var known))
         {

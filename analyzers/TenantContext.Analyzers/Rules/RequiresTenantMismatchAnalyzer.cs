@@ -22,7 +22,8 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
+            // The rule is about source members marked [RequiresTenant]: none exist unless some source file names it.
+            if (symbols is null || !symbols.SourceMentions("RequiresTenant"))
             {
                 return;
             }

@@ -29,7 +29,8 @@ public sealed class SingletonReplacementAnalyzer : DiagnosticAnalyzer
             }
 
             var compilation = start.Compilation;
-            if (symbols.TenantSingletonAttribute is { } singletonAttribute)
+            // A source member can carry [TenantSingleton] only if some source file names it.
+            if (symbols.TenantSingletonAttribute is { } singletonAttribute && symbols.SourceMentions("TenantSingleton"))
             {
                 start.RegisterSymbolAction(c => AnalyzeMember(c, singletonAttribute), SymbolKind.Field, SymbolKind.Property);
             }

@@ -3,8 +3,10 @@
 alternately with and without the TenantContext analyzers, reporting the analyzer time (csc ReportAnalyzer)
 against the compile time, and the whole-build wall time ratio (medians).
 
-Usage: python3 analyzer_cost.py [--files 2000] [--runs 3] [--work /tmp/tc-analyzer-cost]
-Needs the core and the analyzers built first (the script builds them into <work>/artifacts).
+Usage: python3 analyzer_cost.py [--files 2000] [--runs 3] [--work /tmp/tc-analyzer-cost] [--compare-analyzers OLD.dll]
+The script builds the core and the analyzers from this checkout into <work>/artifacts. With --compare-analyzers, every
+run also builds with that analyzer assembly (say, one built from an older commit), so "before" and "after" are
+measured in the same run, under the same load.
 """
 import argparse, os, re, shutil, statistics, subprocess, sys, time
 
@@ -136,7 +138,8 @@ PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
     <Reference Include="TenantContext" HintPath="{core}" />
   </ItemGroup>
   <ItemGroup Condition="'$(WithTenantAnalyzers)' == 'true'">
-    <Analyzer Include="{analyzers}" />
+    <Analyzer Include="$(TenantAnalyzers)" Condition="'$(TenantAnalyzers)' != ''" />
+    <Analyzer Include="{analyzers}" Condition="'$(TenantAnalyzers)' == ''" />
   </ItemGroup>
 </Project>
 """
@@ -156,6 +159,7 @@ def main():
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", default="/tmp/tc-analyzer-cost")
+    parser.add_argument("--compare-analyzers", help="an older TenantContext.Analyzers.dll to measure in the same runs")
     options = parser.parse_args()
 
     env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", DOTNET_NOLOGO="1", TC_ARTIFACTS=os.path.join(options.work, "artifacts"))
@@ -187,16 +191,20 @@ def main():
     build_env = dict(env)
     build_env.pop("TC_ARTIFACTS")
     run(["dotnet", "restore"], project, build_env)
-    walls = {True: [], False: []}
-    analyzer_share = []
+    # Variants, alternated within every run: no analyzers, this checkout's analyzers, and optionally older ones.
+    variants = [("without", []), ("with", ["-p:WithTenantAnalyzers=true"])]
+    if options.compare_analyzers:
+        variants.append(("compare", ["-p:WithTenantAnalyzers=true", f"-p:TenantAnalyzers={os.path.abspath(options.compare_analyzers)}"]))
+    walls = {name: [] for name, _ in variants}
+    shares = {name: [] for name, _ in variants if name != "without"}
     for i in range(options.runs):
-        for with_analyzers in (False, True):
-            binlog = os.path.join(options.work, f"build-{i}-{with_analyzers}.binlog")
+        for name, properties in variants:
+            binlog = os.path.join(options.work, f"build-{i}-{name}.binlog")
             elapsed, _ = run(["dotnet", "build", "--no-restore", "--no-incremental", "-nodeReuse:false",
-                              f"-p:WithTenantAnalyzers={str(with_analyzers).lower()}", "-p:ReportAnalyzer=true", f"-bl:{binlog}"],
+                              *properties, "-p:ReportAnalyzer=true", f"-bl:{binlog}"],
                              project, build_env)
-            walls[with_analyzers].append(elapsed)
-            if with_analyzers:
+            walls[name].append(elapsed)
+            if name != "without":
                 _, replay = run(["dotnet", "msbuild", binlog, "-v:d", "-clp:PerformanceSummary"], project, build_env)
                 total = re.search(r"Total analyzer execution time: ([\d.]+) seconds", replay)
                 ours = sum(float(m) for m in re.findall(r"([\d.]+)\s+\d+\s+TenantContext\.Analyzers,", replay))
@@ -204,17 +212,20 @@ def main():
                 per_rule = re.findall(r"^\s+([<\d.]+)\s+([<\d]+)\s+(Tenancy\.Analyzers\.\w+)", replay, re.MULTILINE)
                 compile_s = int(csc.group(1)) / 1000 if csc else float("nan")
                 ours = ours or sum(float(t) for t, _, _ in per_rule if not t.startswith("<"))
-                analyzer_share.append((ours, float(total.group(1)) if total else float("nan"), compile_s))
-                print(f"run {i}: TenantContext analyzers {ours:.3f}s, all analyzers {total.group(1) if total else '?'}s, Csc {compile_s:.1f}s")
-                for t, pct, name in per_rule:
-                    print(f"    {name}: {t}s ({pct}%)")
-            print(f"run {i}: build {'with' if with_analyzers else 'without'} analyzers {elapsed:.1f}s")
+                shares[name].append((ours, float(total.group(1)) if total else float("nan"), compile_s))
+                print(f"run {i} {name}: TenantContext analyzers {ours:.3f}s ({100 * ours / compile_s:.1f}%), all analyzers {total.group(1) if total else '?'}s, Csc {compile_s:.1f}s")
+                for t, pct, rule in per_rule:
+                    print(f"    {rule}: {t}s ({pct}%)")
+            print(f"run {i}: build {name} {elapsed:.1f}s", flush=True)
 
-    ours = statistics.median(s[0] for s in analyzer_share)
-    compile_s = statistics.median(s[2] for s in analyzer_share)
-    ratio = statistics.median(walls[True]) / statistics.median(walls[False])
-    print(f"median TenantContext analyzer time {ours:.2f}s of {compile_s:.1f}s compile = {100 * ours / compile_s:.1f}% (target <= 3%)")
-    print(f"median wall time with/without analyzers: {statistics.median(walls[True]):.1f}s / {statistics.median(walls[False]):.1f}s = {ratio:.3f}x (target <= 1.05x)")
+    for name, measured in shares.items():
+        label = "this checkout" if name == "with" else os.path.basename(options.compare_analyzers)
+        ours = statistics.median(s[0] for s in measured)
+        compile_s = statistics.median(s[2] for s in measured)
+        share = statistics.median(100 * s[0] / s[2] for s in measured)
+        ratio = statistics.median(walls[name]) / statistics.median(walls["without"])
+        print(f"{name} ({label}): median TenantContext analyzer time {ours:.2f}s of {compile_s:.1f}s compile; median share {share:.1f}% (target <= 3%)")
+        print(f"{name} ({label}): median wall time with/without analyzers: {statistics.median(walls[name]):.1f}s / {statistics.median(walls['without']):.1f}s = {ratio:.3f}x (target <= 1.05x)")
 
 
 if __name__ == "__main__":
