@@ -67,6 +67,10 @@ public interface ITenantRenderer
 /// </summary>
 public interface ITenantOwned
 {
-    /// <summary>The slug of the tenant that owns the row.</summary>
-    string TenantId { get; set; }
+    /// <summary>
+    /// The slug of the tenant that owns the row. Get-only here so that any shape of property implements it
+    /// (<c>{ get; set; }</c>, <c>{ get; init; }</c>, a mapped backing field); the EF Core guard stamps new rows through
+    /// EF's own property access.
+    /// </summary>
+    string TenantId { get; }
 }
