@@ -21,7 +21,6 @@ internal static class SqliteMigrator
 
         if (!dryRun)
         {
-            CreateDirectory(slug, path);
             if (!File.Exists(path) && CreateNew(router, slug, path, seed: null) is { } created)
             {
                 return created;
@@ -148,6 +147,7 @@ internal static class SqliteMigrator
     /// <returns>The versions (from 0 or the template's, to the latest), or null when another creator published first.</returns>
     internal static (int FromVersion, int ToVersion)? CreateNew(SqliteTenantDatabases router, string slug, string path, Action<SqliteConnection>? seed)
     {
+        CreateDirectory(slug, path); // the template may nest the file in a folder per tenant (wikis/{tenant}/wiki.db)
         var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
         int from = 0, version = 0;
         Exception? failure = null;

@@ -156,6 +156,26 @@ public sealed class CatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_from_a_template_makes_the_folder_of_a_nested_path_template()
+    {
+        using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
+        {
+            o.DataRoot = _folder.Path;
+            o.UseCatalog = true;
+            o.PathTemplate = "wikis/{tenant}/wiki.db"; // a folder per tenant that does not exist before the copy
+            ChildSchemas.Standard(o);
+        }));
+        var router = configuration.GetSqlite();
+        await router.Catalog.CreateAsync("template");
+
+        await router.Catalog.CreateAsync("copy", fromTemplate: "template");
+
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "wikis", "copy", "wiki.db")));
+        using var copy = router.OpenConnection("copy");
+        Assert.Equal(3L, Db.Long(copy, "SELECT count(*) FROM applied;"));
+    }
+
+    [Fact]
     public async Task Create_from_a_template_without_a_file_is_refused_as_NotFound()
     {
         using var configuration = Build();
