@@ -70,7 +70,7 @@ switch (command)
     {
         using var router = new SqliteTenantDatabases(Options(o => o.DataRoot = dataRoot));
         var report = await router.Catalog.SplitSharedDatabaseAsync(args[2], "tenant_id", args[3].Split(','),
-            progress: new LineProgress<TenantSplitProgress>(p => p.Completed));
+            progress: new LineProgress<TenantSplitProgress>(p => p.Completed, stallAt: 5)); // held midway until killed
         Console.WriteLine($"done {report.Tenants.Count}");
         return 0;
     }
@@ -94,11 +94,17 @@ static SqliteTenantOptions Options(Action<SqliteTenantOptions> configure)
 }
 
 /// <summary>Prints "progress N" synchronously, so the parent sees each step as it happens.</summary>
-sealed class LineProgress<T>(Func<T, int> completed) : IProgress<T>
+sealed class LineProgress<T>(Func<T, int> completed, int stallAt = int.MaxValue) : IProgress<T>
 {
     public void Report(T value)
     {
-        Console.Out.WriteLine($"progress {completed(value)}");
+        int n = completed(value);
+        Console.Out.WriteLine($"progress {n}");
         Console.Out.Flush();
+        if (n >= stallAt)
+        {
+            // Hold the work midway so the parent's SIGKILL lands before the rest is done, however fast the machine is.
+            Thread.Sleep(Timeout.Infinite);
+        }
     }
 }
