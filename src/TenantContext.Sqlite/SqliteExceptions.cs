@@ -93,18 +93,3 @@ public sealed class TenantDatabaseCorruptException : TenantDatabaseException
     {
     }
 }
-
-/// <summary>A tenant (or its file) already exists, so it was not created again.</summary>
-public sealed class TenantAlreadyExistsException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="slug">The tenant.</param>
-    /// <param name="message">What exists and what to do.</param>
-    public TenantAlreadyExistsException(string slug, string message) : base(message)
-    {
-        Slug = slug;
-    }
-
-    /// <summary>The tenant.</summary>
-    public string Slug { get; }
-}

@@ -45,6 +45,8 @@ public static class SqliteTenantContextBuilderExtensions
             builder.ResolveTenant(slug => router.Catalog.ResolveForEntry(slug));
         }
 
+        builder.Catalog(router.Catalog);
+
         return builder;
     }
 

@@ -10,7 +10,7 @@ namespace Tenancy.Sqlite;
 /// delete, backup, check, vacuum, stats, migrate-all and the split of a shared database. Reach it with
 /// <c>configuration.GetSqlite().Catalog</c>.
 /// </summary>
-public sealed partial class TenantCatalog
+public sealed partial class TenantCatalog : ITenantCatalog
 {
     private const int SqliteConstraint = 19;
     private readonly SqliteTenantDatabases _router;

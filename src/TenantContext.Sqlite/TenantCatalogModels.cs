@@ -1,23 +1,5 @@
 namespace Tenancy.Sqlite;
 
-/// <summary>Whether a catalogued tenant can be entered.</summary>
-public enum TenantState
-{
-    /// <summary>The tenant can be entered.</summary>
-    Active,
-
-    /// <summary>The tenant is kept but cannot be entered until restored.</summary>
-    Archived,
-}
-
-/// <summary>A tenant as the catalog records it (also <see cref="TenantInfo.Record"/> when <see cref="SqliteTenantOptions.UseCatalog"/> is on).</summary>
-/// <param name="Slug">The tenant's slug.</param>
-/// <param name="State">Whether it can be entered.</param>
-/// <param name="CreatedAt">When it was catalogued.</param>
-/// <param name="ArchivedAt">When it was archived, if it is.</param>
-/// <param name="Template">The tenant it was copied from, if any.</param>
-public sealed record TenantRecord(string Slug, TenantState State, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, string? Template);
-
 /// <summary>The size, version and last write of a tenant's database.</summary>
 /// <param name="Slug">The tenant.</param>
 /// <param name="Path">Its database file.</param>
@@ -34,39 +16,6 @@ public sealed record TenantCheckResult(string Slug, IReadOnlyList<string> Integr
 {
     /// <summary>True when both checks found nothing.</summary>
     public bool IsHealthy => IntegrityErrors.Count == 0 && ForeignKeyViolations.Count == 0;
-}
-
-/// <summary>What <see cref="TenantCatalog.MigrateAllAsync"/> did (or, in a dry run, would do) to one tenant.</summary>
-/// <param name="Slug">The tenant.</param>
-/// <param name="FromVersion">Its version before.</param>
-/// <param name="ToVersion">Its version after (in a dry run: the version it would reach).</param>
-/// <param name="Duration">Time spent on it.</param>
-/// <param name="Error">The failure, or null on success. A failed tenant keeps the version of its last successful step.</param>
-public sealed record TenantMigrationResult(string Slug, int FromVersion, int ToVersion, TimeSpan Duration, Exception? Error)
-{
-    /// <summary>True when the tenant is (or in a dry run would be) at the latest version.</summary>
-    public bool Succeeded => Error is null;
-}
-
-/// <summary>Progress of <see cref="TenantCatalog.MigrateAllAsync"/>, reported after each tenant.</summary>
-/// <param name="Completed">Tenants done so far (succeeded or failed).</param>
-/// <param name="Total">Tenants to do.</param>
-/// <param name="Failed">Tenants failed so far.</param>
-/// <param name="Last">The tenant just done.</param>
-public sealed record TenantMigrationProgress(int Completed, int Total, int Failed, TenantMigrationResult Last);
-
-/// <summary>The report of <see cref="TenantCatalog.MigrateAllAsync"/>: one result per catalogued tenant, in slug order.</summary>
-/// <param name="DryRun">Whether nothing was changed.</param>
-/// <param name="TargetVersion">The version every tenant should reach.</param>
-/// <param name="Results">One result per tenant.</param>
-/// <param name="Duration">Wall time of the run.</param>
-public sealed record TenantMigrationReport(bool DryRun, int TargetVersion, IReadOnlyList<TenantMigrationResult> Results, TimeSpan Duration)
-{
-    /// <summary>Tenants that succeeded.</summary>
-    public int Succeeded => Results.Count(r => r.Succeeded);
-
-    /// <summary>Tenants that failed (re-run after fixing the cause: finished steps are not repeated).</summary>
-    public int Failed => Results.Count(r => !r.Succeeded);
 }
 
 /// <summary>What happened to one tenant in <see cref="TenantCatalog.SplitSharedDatabaseAsync"/>.</summary>

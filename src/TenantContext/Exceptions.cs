@@ -116,3 +116,18 @@ public sealed class TenantResourceNotRegisteredException : InvalidOperationExcep
     /// <summary>The requested type.</summary>
     public Type ServiceType { get; }
 }
+
+/// <summary>A tenant (or its file) already exists, so it was not created again.</summary>
+public sealed class TenantAlreadyExistsException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="slug">The tenant.</param>
+    /// <param name="message">What exists and what to do.</param>
+    public TenantAlreadyExistsException(string slug, string message) : base(message)
+    {
+        Slug = slug;
+    }
+
+    /// <summary>The tenant.</summary>
+    public string Slug { get; }
+}

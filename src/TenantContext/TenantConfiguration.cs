@@ -41,6 +41,7 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
         _owned = new List<object>(builder.OwnedResources);
         _logger = builder.LoggerFactory?.CreateLogger("Tenancy.TenantConfiguration");
         Properties = new Dictionary<string, object>(builder.Properties, StringComparer.Ordinal);
+        Catalog = builder.TenantCatalog;
     }
 
     /// <summary>Builds a configuration. It is not active until <see cref="TenantContext.UseConfiguration"/> (or <see cref="TenantContext.Configure"/>).</summary>
@@ -69,6 +70,12 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
 
     /// <summary>How many tenants are cached right now.</summary>
     public int CachedTenantCount => _entries.Count;
+
+    /// <summary>
+    /// The store's catalog of tenants (registered with <see cref="TenantContextBuilder.Catalog"/>), or null when the
+    /// configuration has none (for example SQLite without <c>UseCatalog</c>).
+    /// </summary>
+    public ITenantCatalog? Catalog { get; }
 
     /// <summary>State integration packages left on the builder (see <see cref="TenantContextBuilder.Properties"/>).</summary>
     public IReadOnlyDictionary<string, object> Properties { get; }

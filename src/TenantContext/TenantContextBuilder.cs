@@ -25,6 +25,8 @@ public sealed class TenantContextBuilder
 
     internal ILoggerFactory? LoggerFactory { get; private set; }
 
+    internal ITenantCatalog? TenantCatalog { get; private set; }
+
     /// <summary>
     /// A place for integration packages to keep their state while the configuration is described (for example the
     /// SQLite options, so that a later <c>AddDbContext</c> finds them). Copied to <see cref="TenantConfiguration.Properties"/>.
@@ -105,6 +107,17 @@ public sealed class TenantContextBuilder
     public TenantContextBuilder ResolveTenant(Func<string, TenantInfo> resolve)
     {
         TenantResolver = resolve ?? throw new ArgumentNullException(nameof(resolve));
+        return this;
+    }
+
+    /// <summary>
+    /// Names the store's catalog (integration packages call it: <c>UseSqlite</c> with a catalog, <c>UsePostgres</c>), so that
+    /// tools written against any store find it as <see cref="TenantConfiguration.Catalog"/>. A later call replaces an earlier one.
+    /// </summary>
+    /// <param name="catalog">The catalog.</param>
+    public TenantContextBuilder Catalog(ITenantCatalog catalog)
+    {
+        TenantCatalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         return this;
     }
 
