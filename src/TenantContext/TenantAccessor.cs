@@ -15,5 +15,5 @@ public static class TenantAccessor
     /// <param name="accessor">The accessor as users write it (<c>Wiki.Db</c>), named in errors.</param>
     /// <exception cref="TenantScopeRequiredException">No scope is active and no default tenant is configured.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Get<T>(string accessor) where T : class => TenantContext.Resolve<T>(ServiceSlot<T>.Index, accessor);
+    public static T Get<T>(string accessor) where T : class => ResourceResolver.Resolve<T>(ServiceSlot<T>.Index, accessor);
 }

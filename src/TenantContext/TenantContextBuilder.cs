@@ -27,6 +27,8 @@ public sealed class TenantContextBuilder
 
     internal ITenantCatalog? TenantCatalog { get; private set; }
 
+    internal int MaxMetricTenantTags { get; private set; } = 100;
+
     /// <summary>
     /// A place for integration packages to keep their state while the configuration is described (for example the
     /// SQLite options, so that a later <c>AddDbContext</c> finds them). Copied to <see cref="TenantConfiguration.Properties"/>.
@@ -99,6 +101,20 @@ public sealed class TenantContextBuilder
     }
 
     /// <summary>
+    /// Bounds the tenant tag on this configuration's metrics (<see cref="TenantMetrics"/>): the first
+    /// <paramref name="maxTenants"/> tenants are tagged with their slug, later ones with
+    /// <see cref="TenantMetrics.OtherTenants"/>, so a metrics backend never sees more series than that. 100 by default;
+    /// 0 drops the tenant tag.
+    /// </summary>
+    /// <param name="maxTenants">At least 0.</param>
+    public TenantContextBuilder MetricTenantTags(int maxTenants)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTenants);
+        MaxMetricTenantTags = maxTenants;
+        return this;
+    }
+
+    /// <summary>
     /// Looks a tenant up when it first enters the cache (for example in a catalog). Return the tenant's
     /// <see cref="TenantInfo"/> (with its record), or throw <see cref="TenantUnavailableException"/> to refuse the scope.
     /// The result is cached with the tenant; call <see cref="TenantConfiguration.Forget"/> when the record changes.
@@ -147,20 +163,5 @@ public sealed class TenantContextBuilder
         ArgumentNullException.ThrowIfNull(resource);
         OwnedResources.Add(resource);
         return this;
-    }
-}
-
-internal sealed class Registration(Type serviceType, int slot, Func<TenantInfo, object> factory, TenantLifetime lifetime)
-{
-    public Type ServiceType { get; } = serviceType;
-
-    public int Slot { get; } = slot;
-
-    public TenantLifetime Lifetime { get; } = lifetime;
-
-    public object Create(TenantInfo tenant)
-    {
-        return factory(tenant) ?? throw new InvalidOperationException(
-            $"The factory registered for {ServiceType.Name} returned null for tenant '{tenant.Slug}'. A factory must return an instance or throw.");
     }
 }

@@ -22,7 +22,7 @@ public sealed class TenantSnapshot
     internal object?[]? Overrides { get; }
 
     /// <summary>Enters a new scope for the captured tenant, with the captured overrides. Dispose it when the work ends.</summary>
-    public TenantScope Enter() => TenantContext.EnterSnapshot(this);
+    public TenantScope Enter() => ScopeFlow.Enter(this);
 
     /// <summary>Runs <paramref name="work"/> inside a new scope for the captured tenant.</summary>
     /// <param name="work">The work.</param>

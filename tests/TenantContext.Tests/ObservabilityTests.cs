@@ -154,6 +154,116 @@ public sealed class ObservabilityTests
         }
     }
 
+    private sealed class RecordedSource : IDisposable
+    {
+        private readonly ActivityListener _listener;
+
+        public RecordedSource()
+        {
+            var name = "Tenancy.Tests." + Guid.NewGuid().ToString("n");
+            Source = new ActivitySource(name);
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name == name,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public ActivitySource Source { get; }
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            Source.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_nested_scope_of_another_tenant_restores_the_activity_tag_when_it_ends()
+    {
+        using var recorded = new RecordedSource();
+        using var configuration = Build();
+        using (TenantContext.UseConfiguration(configuration))
+        using (var activity = recorded.Source.StartActivity("request"))
+        {
+            Assert.NotNull(activity);
+            using (TenantContext.Enter("acme"))
+            {
+                using (TenantContext.Enter("admin"))
+                {
+                    Assert.Equal("admin", activity.GetTagItem(TenantMetrics.TenantTag));
+                }
+
+                Assert.Equal("acme", activity.GetTagItem(TenantMetrics.TenantTag));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_span_keeps_the_tenant_of_the_outermost_scope_entered_under_it_after_that_scope_ends()
+    {
+        using var recorded = new RecordedSource();
+        using var configuration = Build();
+        using (TenantContext.UseConfiguration(configuration))
+        using (var activity = recorded.Source.StartActivity("request"))
+        {
+            Assert.NotNull(activity);
+            using (TenantContext.Enter("acme"))
+            {
+                using (TenantContext.Enter("other"))
+                {
+                }
+            }
+
+            using (TenantContext.Enter("later"))
+            {
+            }
+
+            Assert.Equal("acme", activity.GetTagItem(TenantMetrics.TenantTag));
+        }
+    }
+
+    [Fact]
+    public void Metric_tenant_tags_are_bounded_and_tenants_past_the_bound_share_one_tag()
+    {
+        var slugs = Enumerable.Range(0, 3).Select(_ => Slugs.Unique("obs")).ToArray();
+        using var recorder = new MetricsRecorder();
+        using var configuration = TenantConfiguration.Build(b => b.MetricTenantTags(2));
+        using (TenantContext.UseConfiguration(configuration))
+        {
+            foreach (var slug in slugs)
+            {
+                TenantContext.Run(slug, () => { });
+            }
+        }
+
+        Assert.Equal(1, recorder.Sum("tenantcontext.scopes.entered", slugs[0]));
+        Assert.Equal(1, recorder.Sum("tenantcontext.scopes.entered", slugs[1]));
+        Assert.Equal(0, recorder.Sum("tenantcontext.scopes.entered", slugs[2]));
+        Assert.True(recorder.Sum("tenantcontext.scopes.entered", TenantMetrics.OtherTenants) >= 1);
+    }
+
+    [Fact]
+    public void A_bound_of_zero_turns_per_tenant_metric_tags_off()
+    {
+        var slug = Slugs.Unique("obs");
+        using var recorder = new MetricsRecorder();
+        using var configuration = TenantConfiguration.Build(b => b.MetricTenantTags(0));
+        using (TenantContext.UseConfiguration(configuration))
+        {
+            TenantContext.Run(slug, () => { });
+        }
+
+        Assert.Equal(0, recorder.Sum("tenantcontext.scopes.entered", slug));
+    }
+
+    [Fact]
+    public void MetricTenantTags_refuses_a_negative_bound()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => TenantConfiguration.Build(b => b.MetricTenantTags(-1)));
+    }
+
     /// <summary>A logger that records the state of every scope it begins.</summary>
     private sealed class ScopeRecorder : ILogger
     {

@@ -208,6 +208,74 @@ public sealed class OverrideTests : IDisposable
         Assert.Equal(0, mismatches);
     }
 
+    /// <summary>A per-scope resource built over whatever database the scope sees (a unit of work over GetDb()).</summary>
+    private sealed class UnitOfWork(ITenantDatabase db) : Tracked("uow")
+    {
+        public ITenantDatabase Db { get; } = db;
+    }
+
+    private static TenantConfiguration WithUnitOfWork() => TenantConfiguration.Build(b => b
+        .Db(t => new FakeDb(t.Slug))
+        .Add(_ => new UnitOfWork(TenantContext.GetDb()), TenantLifetime.PerScope));
+
+    [Fact]
+    public void A_per_scope_resource_made_under_a_nested_override_is_not_cached_on_the_outer_scope()
+    {
+        using var configuration = WithUnitOfWork();
+        using (TenantContext.UseConfiguration(configuration))
+        using (TenantContext.Enter("acme"))
+        {
+            var fake = new FakeDb("fake");
+            UnitOfWork inner;
+            using (TenantContext.Enter("acme", o => o.Db(fake)))
+            {
+                inner = TenantContext.Get<UnitOfWork>();
+                Assert.Same(fake, inner.Db);
+            }
+
+            Assert.True(inner.IsDisposed);
+            var outer = TenantContext.Get<UnitOfWork>();
+            Assert.NotSame(inner, outer);
+            Assert.Equal("acme", ((FakeDb)outer.Db).Slug);
+        }
+    }
+
+    [Fact]
+    public void A_nested_override_does_not_get_the_outer_scopes_per_scope_resource()
+    {
+        using var configuration = WithUnitOfWork();
+        using (TenantContext.UseConfiguration(configuration))
+        using (TenantContext.Enter("acme"))
+        {
+            var outer = TenantContext.Get<UnitOfWork>();
+            var fake = new FakeDb("fake");
+            using (TenantContext.Enter("acme", o => o.Db(fake)))
+            {
+                Assert.Same(fake, TenantContext.Get<UnitOfWork>().Db);
+            }
+
+            Assert.False(outer.IsDisposed);
+            Assert.Same(outer, TenantContext.Get<UnitOfWork>());
+        }
+    }
+
+    [Fact]
+    public void A_scope_nested_in_an_override_of_the_same_tenant_shares_the_overrides_per_scope_resource()
+    {
+        using var configuration = WithUnitOfWork();
+        using (TenantContext.UseConfiguration(configuration))
+        using (TenantContext.Enter("acme", o => o.Db(new FakeDb("fake"))))
+        {
+            var overridden = TenantContext.Get<UnitOfWork>();
+            using (TenantContext.Enter("acme"))
+            {
+                Assert.Same(overridden, TenantContext.Get<UnitOfWork>());
+            }
+
+            Assert.False(overridden.IsDisposed);
+        }
+    }
+
     [Fact]
     public void Use_refuses_null()
     {
