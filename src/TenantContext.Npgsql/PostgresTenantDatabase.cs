@@ -1,0 +1,129 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Npgsql;
+
+namespace Tenancy.Npgsql;
+
+/// <summary>
+/// One tenant's PostgreSQL data: what <c>TenantContext.GetDb()</c> returns under <c>UsePostgres</c>. Every connection is
+/// routed to the tenant's placement (its schema, its database, or the shard's shared rows with the tenant set on the
+/// connection). The placement comes from the catalog and is re-read when it is older than
+/// <see cref="PostgresTenantOptions.CatalogStaleness"/> (or this process changed the catalog), so an archive, delete or
+/// move by any process stops new connections to the old placement within that bound.
+/// </summary>
+public sealed class PostgresTenantDatabase : ITenantDatabase
+{
+    private readonly PostgresTenantDatabases _router;
+    private readonly bool _isPublic;
+    private PostgresPlacement? _placement;
+    private long _readAt;
+    private long _readAtChanges;
+
+    internal PostgresTenantDatabase(PostgresTenantDatabases router, string slug, PostgresTenantRecord? record)
+    {
+        _router = router;
+        Slug = slug;
+        _isPublic = string.Equals(slug, router.Options.PublicSchemaTenant, StringComparison.Ordinal);
+        if (_isPublic)
+        {
+            _placement = router.PublicPlacement(slug);
+        }
+        else if (record is not null && record.State == TenantState.Active)
+        {
+            Remember(record);
+        }
+    }
+
+    /// <summary>The tenant's slug.</summary>
+    public string Slug { get; }
+
+    /// <summary>Opens a connection routed to the tenant (migrating its placement on first use in this process).</summary>
+    /// <returns>An open connection; dispose it to return it to the pool.</returns>
+    /// <exception cref="TenantUnavailableException">The tenant is not catalogued, or archived.</exception>
+    /// <exception cref="PostgresRoutingException">The server did not route the connection where it must go (fail closed).</exception>
+    /// <exception cref="PostgresTenantVersionException">The tenant is newer than the code.</exception>
+    /// <exception cref="PostgresTenantMigrationException">A migration step failed.</exception>
+    /// <exception cref="PostgresConnectionBudgetException">The shard's connection budget stayed spent for the connection timeout.</exception>
+    public NpgsqlConnection OpenConnection()
+    {
+        var open = OpenCoreAsync(async: false, CancellationToken.None); // completes synchronously: no async I/O on this path
+        return open.IsCompleted ? open.Result : open.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Opens a connection routed to the tenant (migrating its placement on first use in this process).</summary>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>An open connection; dispose it to return it to the pool.</returns>
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => OpenCoreAsync(async: true, cancellationToken);
+
+    DbConnection ITenantDatabase.OpenConnection() => OpenConnection();
+
+    async ValueTask<DbConnection> ITenantDatabase.OpenConnectionAsync(CancellationToken cancellationToken)
+        => await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The placement now in use (re-read from the catalog when stale).</summary>
+    /// <param name="cancellationToken">Cancels the catalog read.</param>
+    public async ValueTask<PostgresTenantRecord> GetRecordAsync(CancellationToken cancellationToken = default)
+    {
+        await PlacementAsync(async: true, cancellationToken).ConfigureAwait(false);
+        return await _router.Catalog.GetAsync(Slug, cancellationToken).ConfigureAwait(false)
+            ?? throw NotFound();
+    }
+
+    private async ValueTask<NpgsqlConnection> OpenCoreAsync(bool async, CancellationToken cancellationToken)
+    {
+        var placement = await PlacementAsync(async, cancellationToken).ConfigureAwait(false);
+        return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<PostgresPlacement> PlacementAsync(bool async, CancellationToken cancellationToken)
+    {
+        var placement = Volatile.Read(ref _placement);
+        if (_isPublic)
+        {
+            return placement!;
+        }
+
+        if (placement is not null
+            && Volatile.Read(ref _readAtChanges) == _router.CatalogChanges
+            && Stopwatch.GetElapsedTime(Volatile.Read(ref _readAt)) <= _router.Options.CatalogStaleness)
+        {
+            return placement;
+        }
+
+        var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            Volatile.Write(ref _placement, null);
+            throw NotFound();
+        }
+
+        if (record.State == TenantState.Archived)
+        {
+            Volatile.Write(ref _placement, null);
+            throw new TenantUnavailableException(Slug, TenantUnavailableReason.Archived,
+                $"Tenant '{Slug}' was archived on {record.ArchivedAt:u} and cannot be entered. Restore it with catalog.RestoreAsync(\"{Slug}\") " +
+                $"(or `tenantctl restore {Slug}`) first.");
+        }
+
+        return Remember(record);
+    }
+
+    private PostgresPlacement Remember(PostgresTenantRecord record)
+    {
+        var changes = _router.CatalogChanges;
+        var placement = _placement is { } old && old.Key == record.Key && old.Epoch == record.Epoch
+            ? old
+            : PostgresPlacement.From(record, _router.RoleFor(record.Isolation, record.SchemaName));
+        Volatile.Write(ref _placement, placement);
+        Volatile.Write(ref _readAt, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _readAtChanges, changes);
+        return placement;
+    }
+
+    private TenantUnavailableException NotFound() => new(Slug, TenantUnavailableReason.NotFound,
+        $"Tenant '{Slug}' is not in the PostgreSQL catalog (it was never created, or it was deleted). Create it with " +
+        $"catalog.CreateAsync(\"{Slug}\") (or `tenantctl create {Slug}`), or check the tenant name.");
+
+    /// <inheritdoc />
+    public override string ToString() => _placement is { } p ? $"PostgreSQL {p.Where} of tenant '{Slug}'" : $"PostgreSQL data of tenant '{Slug}'";
+}

@@ -1,0 +1,105 @@
+namespace Tenancy.Npgsql.Tests;
+
+/// <summary>The catalog's lifecycle: records, archive across processes, delete then create, placements.</summary>
+public sealed class CatalogTests
+{
+    [Fact]
+    public async Task Create_records_the_placement_with_a_numeric_key_and_the_latest_version()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        var a = await env.Catalog.CreateAsync("acme");
+        var b = await env.Catalog.CreateAsync("beta");
+        Assert.Equal(("main", PostgresIsolation.Schema, "tenant_acme", env.ShardDbs[0], 1, 1L), (a.Shard, a.Isolation, a.SchemaName, a.DatabaseName, a.Version, a.Epoch));
+        Assert.True(b.Key > a.Key);
+        Assert.Equal(a, await env.Catalog.GetAsync("acme"));
+        Assert.Equal(["acme", "beta"], (await env.Catalog.ListAsync()).Select(r => r.Slug));
+        Assert.Same(env.Catalog, env.Configuration.Catalog);
+        await Assert.ThrowsAsync<TenantAlreadyExistsException>(() => env.Catalog.CreateAsync("acme"));
+    }
+
+    [Fact]
+    public async Task An_archive_by_another_process_stops_new_connections_here()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);
+        await env.Catalog.CreateAsync("acme");
+        var db = env.Router.GetDatabase("acme");
+        (await db.OpenConnectionAsync()).Dispose();
+
+        await using (var otherProcess = env.SecondRouter())
+        {
+            await otherProcess.Catalog.ArchiveAsync("acme");
+        }
+
+        var ex = await Assert.ThrowsAsync<TenantUnavailableException>(async () => await db.OpenConnectionAsync());
+        Assert.Equal(TenantUnavailableReason.Archived, ex.Reason);
+        Assert.Contains("RestoreAsync", ex.Message);
+
+        await env.Catalog.RestoreAsync("acme");
+        (await db.OpenConnectionAsync()).Dispose();
+    }
+
+    [Fact]
+    public async Task An_archive_in_this_process_applies_at_once_even_with_a_stale_window()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.FromHours(1));
+        await env.Catalog.CreateAsync("acme");
+        using var _ = TenantContext.UseConfiguration(env.Configuration);
+        using (TenantContext.Enter("acme"))
+        {
+            (await TenantContext.GetDb().OpenConnectionAsync()).Dispose();
+        }
+
+        await env.Catalog.ArchiveAsync("acme");
+        var ex = Assert.Throws<TenantUnavailableException>(() => TenantContext.Enter("acme"));
+        Assert.Equal(TenantUnavailableReason.Archived, ex.Reason);
+    }
+
+    [Fact]
+    public async Task A_deleted_tenant_leaves_nothing_a_later_tenant_of_the_same_name_inherits()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);
+        var first = await env.Catalog.CreateAsync("acme");
+        await using (var c = await env.Router.GetDatabase("acme").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO pages VALUES (1, 'old')");
+        }
+
+        Assert.True(await env.Catalog.DeleteAsync("acme"));
+        Assert.Null(await env.Catalog.GetAsync("acme"));
+        Assert.Equal(0L, await env.ScalarAsync<long>("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme'"));
+        Assert.False(await env.Catalog.DeleteAsync("acme"));
+
+        var second = await env.Catalog.CreateAsync("acme");
+        Assert.NotEqual(first.Key, second.Key);
+        await using var fresh = await env.Router.GetDatabase("acme").OpenConnectionAsync();
+        Assert.Equal(0L, await fresh.ScalarAsync<long>("SELECT count(*) FROM pages"));
+    }
+
+    [Fact]
+    public async Task A_deleted_tenant_cannot_be_opened_by_a_database_object_handed_out_before()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);
+        await env.Catalog.CreateAsync("acme");
+        var db = env.Router.GetDatabase("acme");
+        (await db.OpenConnectionAsync()).Dispose();
+        await env.Catalog.DeleteAsync("acme");
+        var ex = await Assert.ThrowsAsync<TenantUnavailableException>(async () => await db.OpenConnectionAsync());
+        Assert.Equal(TenantUnavailableReason.NotFound, ex.Reason);
+    }
+
+    [Fact]
+    public async Task A_tenant_created_from_a_template_gets_its_rows()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("template");
+        await using (var c = await env.Router.GetDatabase("template").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO pages VALUES (1, 'welcome'), (2, 'about')");
+        }
+
+        var copy = await env.Catalog.CreateAsync("copy", fromTemplate: "template");
+        Assert.Equal("template", copy.Template);
+        await using var d = await env.Router.GetDatabase("copy").OpenConnectionAsync();
+        Assert.Equal(2L, await d.ScalarAsync<long>("SELECT count(*) FROM pages"));
+    }
+}

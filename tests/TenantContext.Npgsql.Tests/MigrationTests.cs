@@ -1,0 +1,98 @@
+using Npgsql;
+
+namespace Tenancy.Npgsql.Tests;
+
+/// <summary>Migrations per tenant: one transaction per step, recorded in the tenant and the catalog, newer-than-code refused.</summary>
+public sealed class MigrationTests
+{
+    [Fact]
+    public async Task A_new_step_is_applied_on_first_use_and_recorded_in_the_tenant_and_the_catalog()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("acme");
+        await using var v2 = env.SecondRouter(o => o.Migrations.Add(2, "tags", "ALTER TABLE pages ADD COLUMN tags text[]"));
+        await using (var c = await v2.GetDatabase("acme").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO pages VALUES (1, 'x', '{a}')");
+            Assert.Equal(2, await c.ScalarAsync<int>("SELECT max(version) FROM tenancy_migrations"));
+        }
+
+        Assert.Equal(2, (await v2.Catalog.GetAsync("acme"))!.Version);
+    }
+
+    [Fact]
+    public async Task A_tenant_newer_than_the_code_refuses_to_open()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.Migrations.Add(2, "tags", "ALTER TABLE pages ADD COLUMN tags text[]"));
+        await env.Catalog.CreateAsync("acme");
+        await using var old = env.SecondRouter();
+        var ex = await Assert.ThrowsAsync<PostgresTenantVersionException>(async () => await old.GetDatabase("acme").OpenConnectionAsync());
+        Assert.Equal((2, 1), (ex.TenantVersion, ex.SupportedVersion));
+        Assert.Contains("newer release", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_failed_step_names_tenant_step_and_the_server_error_and_keeps_the_previous_version()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("acme");
+        await using var broken = env.SecondRouter(o => o.Migrations
+            .Add(2, "good", "CREATE TABLE notes (id int)")
+            .Add(3, "bad", "ALTER TABLE no_such_table ADD COLUMN x int"));
+        var ex = await Assert.ThrowsAsync<PostgresTenantMigrationException>(async () => await broken.GetDatabase("acme").OpenConnectionAsync());
+        Assert.Equal((3, "bad", 2), (ex.Version, ex.StepName, ex.PreviousVersion));
+        Assert.Contains("'acme'", ex.Message);
+        Assert.Contains("no_such_table", ex.Message);
+        Assert.Equal(2, await env.ScalarAsync<int>("SELECT max(version) FROM tenant_acme.tenancy_migrations"));
+    }
+
+    [Fact]
+    public async Task A_code_step_runs_in_the_step_transaction()
+    {
+        await using var env = await PgEnv.CreateAsync(o => o.Migrations.Add(2, "seed", async (c, tx, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("INSERT INTO pages VALUES (1, 'seeded')", c, tx);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }));
+        await env.Catalog.CreateAsync("acme");
+        Assert.Equal(1L, await env.ScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages"));
+    }
+
+    [Fact]
+    public async Task MigrateAll_skips_current_tenants_continues_past_failures_records_outcomes_and_resumes()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        foreach (var t in new[] { "a", "b", "c", "d" })
+        {
+            await env.Catalog.CreateAsync(t);
+        }
+
+        await env.ExecuteAsync("CREATE TABLE tenant_c.blocker (id int)"); // step 2 fails on c only
+        await using var v2 = env.SecondRouter(o => o.Migrations.Add(2, "blocker", "CREATE TABLE blocker (id int)"));
+
+        var dry = await v2.Catalog.MigrateAllAsync(dryRun: true);
+        Assert.True(dry.DryRun);
+        Assert.All(dry.Results, r => Assert.Equal((1, 2), (r.FromVersion, r.ToVersion)));
+        Assert.Equal(0L, await env.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'blocker' AND schemaname <> 'tenant_c'"));
+
+        var progress = new List<TenantMigrationProgress>();
+        var report = await v2.Catalog.MigrateAllAsync(parallelism: 2, progress: new SyncProgress<TenantMigrationProgress>(progress.Add));
+        Assert.Equal(["a", "b", "c", "d"], report.Results.Select(r => r.Slug));
+        Assert.Equal(3, report.Succeeded);
+        var failed = Assert.Single(report.Results, r => !r.Succeeded);
+        Assert.Equal(("c", 1), (failed.Slug, failed.ToVersion));
+        Assert.Contains("blocker", failed.Error!.Message);
+        Assert.Equal(4, progress.Count);
+        Assert.Contains("blocker", await env.Cluster.ScalarAsync<string>("SELECT migration_error FROM tenancy.tenants WHERE slug = 'c'", env.CatalogDb));
+
+        await env.ExecuteAsync("DROP TABLE tenant_c.blocker");
+        var rerun = await v2.Catalog.MigrateAllAsync();
+        Assert.Equal(4, rerun.Succeeded);
+        Assert.Equal(("c", 1, 2), rerun.Results.Where(r => r.FromVersion != r.ToVersion).Select(r => (r.Slug, r.FromVersion, r.ToVersion)).Single());
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
