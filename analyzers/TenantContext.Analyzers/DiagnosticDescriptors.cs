@@ -14,8 +14,8 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor RequiresTenant = Create(
         DiagnosticIds.RequiresTenant,
         "Tenant-scoped member used outside a tenant scope",
-        "'{0}' needs a tenant scope: call it inside 'using (TenantContext.Enter(...))' or mark '{1}' with [RequiresTenant]",
-        "Tenant-scoped members (tenant accessors, TenantContext.GetDb/GetStorage/GetRenderer/Get<T>/Current/Capture and members marked [RequiresTenant]) throw outside a tenant scope, or silently use the default tenant.");
+        "'{0}' needs a tenant scope: {1}",
+        "Tenant-scoped members (tenant accessors, TenantContext.GetDb/GetStorage/GetRenderer/Get<T>/Current/Capture, members marked [RequiresTenant], and DbSet<T> of tenant-owned entities) throw outside a tenant scope, or silently use the default tenant.");
 
     /// <summary>TC1002.</summary>
     public static readonly DiagnosticDescriptor TenantSingletonUse = Create(
@@ -49,7 +49,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor IgnoreQueryFilters = Create(
         DiagnosticIds.IgnoreQueryFilters,
         "IgnoreQueryFilters on a tenant-owned entity",
-        "IgnoreQueryFilters() on '{0}' (ITenantOwned) removes the tenant filter and reads every tenant's rows; mark '{1}' with [CrossTenant] if that is intended",
+        "IgnoreQueryFilters() on '{0}' (ITenantOwned) removes the tenant filter and reads every tenant's rows; {1}",
         "IgnoreQueryFilters removes the row-level tenant filter. Only members marked [CrossTenant] (reports, migrations) may read across tenants.");
 
     /// <summary>TC1007.</summary>

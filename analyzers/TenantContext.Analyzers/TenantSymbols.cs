@@ -47,6 +47,12 @@ internal sealed class TenantSymbols
         CrossTenantAttribute = compilation.GetTypeByMetadataName("Tenancy.CrossTenantAttribute");
         TenantSingletonAttribute = compilation.GetTypeByMetadataName("Tenancy.TenantSingletonAttribute");
         TenantOwned = compilation.GetTypeByMetadataName("Tenancy.ITenantOwned");
+        if (TenantOwned is not null)
+        {
+            DbSet = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbSet`1");
+            DbContext = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
+        }
+
         _tenantAware = TenantAwareAssemblies(compilation, tenantContext.ContainingAssembly);
         _tenantAwareSet = _tenantAware.Length > LinearSearchLimit ? new HashSet<IAssemblySymbol>(_tenantAware, SymbolEqualityComparer.Default) : null;
     }
@@ -61,6 +67,12 @@ internal sealed class TenantSymbols
     public INamedTypeSymbol? CrossTenantAttribute { get; }
     public INamedTypeSymbol? TenantSingletonAttribute { get; }
     public INamedTypeSymbol? TenantOwned { get; }
+
+    /// <summary>EF Core's <c>DbSet&lt;T&gt;</c>, when EF Core is referenced (matched by metadata name).</summary>
+    public INamedTypeSymbol? DbSet { get; }
+
+    /// <summary>EF Core's <c>DbContext</c>, when EF Core is referenced.</summary>
+    public INamedTypeSymbol? DbContext { get; }
 
     /// <summary>
     /// The assemblies other than the compilation's own whose members may be tenant-scoped or marked (the runtime and
@@ -265,13 +277,105 @@ internal sealed class TenantSymbols
         }
     }
 
-    public bool IsAccessor(IPropertySymbol property) =>
-        property.IsStatic && property.ContainingType is { } type && HasAttribute(type, TenantAccessorsAttribute);
+    /// <summary>
+    /// True for a generated accessor: a static partial property of a <c>[TenantAccessors]</c> class (in source), or,
+    /// from a referenced assembly, one carrying the generator's <c>[GeneratedCode("TenantContext.Generators", …)]</c>.
+    /// An ordinary static property of such a class is an ordinary member.
+    /// </summary>
+    public bool IsAccessor(IPropertySymbol property)
+    {
+        if (!property.IsStatic || property.ContainingType is not { } type || !HasAttribute(type, TenantAccessorsAttribute))
+        {
+            return false;
+        }
+
+        if (property.IsPartialDefinition || property.PartialDefinitionPart is not null)
+        {
+            return true;
+        }
+
+        if (property.Locations.Length > 0 && property.Locations[0].IsInSource)
+        {
+            return false;
+        }
+
+        foreach (var attribute in property.GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" }
+                && attribute.ConstructorArguments.Length > 0
+                && attribute.ConstructorArguments[0].Value is "TenantContext.Generators")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when <paramref name="type"/> is, implements, or is constrained to <c>ITenantOwned</c>.</summary>
+    public bool IsTenantOwned(ITypeSymbol? type)
+    {
+        if (type is null || TenantOwned is null)
+        {
+            return false;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(type, TenantOwned))
+        {
+            return true;
+        }
+
+        if (type is ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (IsTenantOwned(constraint))
+                {
+                    return true;
+                }
+            }
+        }
+
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(implemented, TenantOwned))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True for <c>DbSet&lt;T&gt;</c> (or a type derived from it) whose <c>T</c> is tenant-owned.</summary>
+    public bool IsTenantOwnedSet(ITypeSymbol? type)
+    {
+        if (DbSet is null)
+        {
+            return false;
+        }
+
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, DbSet))
+            {
+                return IsTenantOwned(current.TypeArguments[0]);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True for <c>DbContext.Set&lt;T&gt;()</c> with a tenant-owned <c>T</c> (EF's own assembly cannot see the runtime).</summary>
+    public bool IsTenantOwnedSetCall(IMethodSymbol method) =>
+        DbContext is not null && method.Name == "Set" && method.TypeArguments.Length == 1
+        && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, DbContext)
+        && IsTenantOwned(method.TypeArguments[0]);
 
     private bool ComputeTenantScoped(ISymbol member)
     {
         var type = member.ContainingType;
-        if (type is null)
+        if (type is null || member is IFieldSymbol { IsConst: true })
         {
             return false;
         }
@@ -287,6 +391,12 @@ internal sealed class TenantSymbols
         }
 
         if (member is IPropertySymbol property && IsAccessor(property))
+        {
+            return true;
+        }
+
+        // Reading a DbSet<T> of a tenant-owned entity runs a query filtered on the current tenant (row-level isolation).
+        if (DbSet is not null && member is IPropertySymbol { Type: var setType } && IsTenantOwnedSet(setType))
         {
             return true;
         }

@@ -70,11 +70,16 @@ public sealed class IgnoreQueryFiltersAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        var target = MarkTarget.For(invocation.Syntax, context.ContainingSymbol, symbols, requiresTenant: false, context.CancellationToken);
+        var advice = target.CanMark
+            ? $"mark {target.Text} with [CrossTenant] if that is intended"
+            : "move it into a method marked [CrossTenant] if that is intended";
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.IgnoreQueryFilters,
             invocation.Syntax.GetLocation(),
+            target.Properties,
             entity.Name,
-            Display.Enclosing(context.ContainingSymbol)));
+            advice));
     }
 
     private static bool IsTenantOwned(ITypeSymbol type, INamedTypeSymbol tenantOwned)

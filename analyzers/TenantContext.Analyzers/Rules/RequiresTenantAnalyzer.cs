@@ -7,7 +7,10 @@ namespace Tenancy.Analyzers;
 
 /// <summary>
 /// TC1001: a tenant-scoped member (an accessor, <c>TenantContext.GetDb()</c> and friends, a <c>[RequiresTenant]</c>
-/// member) used outside a tenant scope.
+/// member, accessor, operator or static field of a <c>[RequiresTenant]</c> type, a <c>DbSet&lt;T&gt;</c> of a
+/// tenant-owned entity) used outside a tenant scope. The message names what can be marked — the lambda, local function
+/// or member — or, where marking is impossible (an override of a framework member, top-level statements), says to
+/// enter a scope; <see cref="DiagnosticProperties"/> carry the same choice for the code fix.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
@@ -29,11 +32,22 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterOperationAction(
-                c => Analyze(c, ((IInvocationOperation)c.Operation).TargetMethod, symbols),
+                c =>
+                {
+                    var method = ((IInvocationOperation)c.Operation).TargetMethod;
+                    if (symbols.DbContext is not null && symbols.IsTenantOwnedSetCall(method))
+                    {
+                        Report(c, method, symbols);
+                        return;
+                    }
+
+                    Analyze(c, method, symbols);
+                },
                 OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeProperty(c, (IPropertyReferenceOperation)c.Operation, symbols), OperationKind.PropertyReference);
             start.RegisterOperationAction(
-                c => Analyze(c, ((IPropertyReferenceOperation)c.Operation).Property, symbols),
-                OperationKind.PropertyReference);
+                c => Analyze(c, ((IFieldReferenceOperation)c.Operation).Field, symbols),
+                OperationKind.FieldReference);
             start.RegisterOperationAction(
                 c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method, symbols),
                 OperationKind.MethodReference);
@@ -43,16 +57,63 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(
                 c => Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor, symbols),
                 OperationKind.ObjectCreation);
+            start.RegisterOperationAction(
+                c => Analyze(c, OperatorMethod(c.Operation), symbols),
+                OperationKind.BinaryOperator, OperationKind.UnaryOperator, OperationKind.Conversion,
+                OperationKind.Increment, OperationKind.Decrement, OperationKind.CompoundAssignment);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ISymbol? member, TenantSymbols symbols)
+    private static IMethodSymbol? OperatorMethod(IOperation operation) => operation switch
+    {
+        IBinaryOperation binary => binary.OperatorMethod,
+        IUnaryOperation unary => unary.OperatorMethod,
+        IConversionOperation conversion => conversion.OperatorMethod,
+        IIncrementOrDecrementOperation increment => increment.OperatorMethod,
+        ICompoundAssignmentOperation compound => compound.OperatorMethod,
+        _ => null,
+    };
+
+    /// <summary>A property use obliges through the property and through the accessor it runs (get, set, or both).</summary>
+    private static void AnalyzeProperty(OperationAnalysisContext context, IPropertyReferenceOperation reference, TenantSymbols symbols)
+    {
+        var property = reference.Property;
+        if (!symbols.InTenantAwareAssembly(property))
+        {
+            return;
+        }
+
+        if (symbols.IsTenantScoped(property))
+        {
+            Analyze(context, property, symbols);
+            return;
+        }
+
+        var parent = reference.Parent;
+        var written = parent is IAssignmentOperation assignment && assignment.Target == reference;
+        var read = !written || parent is ICompoundAssignmentOperation or ICoalesceAssignmentOperation;
+        if (read && property.GetMethod is { } getter && symbols.IsTenantScoped(getter))
+        {
+            Analyze(context, getter, symbols, property);
+        }
+        else if (written && property.SetMethod is { } setter && symbols.IsTenantScoped(setter))
+        {
+            Analyze(context, setter, symbols, property);
+        }
+    }
+
+    private static void Analyze(OperationAnalysisContext context, ISymbol? member, TenantSymbols symbols, ISymbol? shown = null)
     {
         if (member is null || !symbols.IsTenantScoped(member))
         {
             return;
         }
 
+        Report(context, shown ?? member, symbols);
+    }
+
+    private static void Report(OperationAnalysisContext context, ISymbol member, TenantSymbols symbols)
+    {
         var operation = context.Operation;
         var model = operation.SemanticModel;
         if (model is null
@@ -61,10 +122,24 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        var target = MarkTarget.For(operation.Syntax, context.ContainingSymbol, symbols, requiresTenant: true, context.CancellationToken);
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.RequiresTenant,
             operation.Syntax.GetLocation(),
+            target.Properties,
             Display.Member(member),
-            Display.Enclosing(context.ContainingSymbol)));
+            Advice(target)));
     }
+
+    private static string Advice(MarkTarget target) => target.Fix switch
+    {
+        DiagnosticProperties.FixEnterScope when target.BaseMember is not null =>
+            $"{target.Text} overrides or implements '{Display.Member(target.BaseMember)}', which does not require a tenant, so it cannot be marked [RequiresTenant]; " +
+            "enter a scope inside it instead: 'await TenantContext.RunAsync(tenant, ...)', or 'using (snapshot.Enter())' with a snapshot from 'TenantContext.Capture()' taken where the tenant was known",
+        DiagnosticProperties.FixEnterScope =>
+            $"{target.Text} cannot require a tenant of its callers; enter a scope around the use: 'using (TenantContext.Enter(tenant))' or 'TenantContext.Run(tenant, ...)'",
+        DiagnosticProperties.FixNone =>
+            $"{target.Text} cannot be marked [RequiresTenant]; read it inside a method that runs in a tenant scope",
+        _ => $"call it inside 'using (TenantContext.Enter(...))' or mark {target.Text} with [RequiresTenant]",
+    };
 }

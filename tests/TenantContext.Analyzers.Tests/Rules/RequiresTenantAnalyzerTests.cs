@@ -318,4 +318,220 @@ public class RequiresTenantAnalyzerTests
     public Task Method_group_given_to_Run_is_not_reported() => Verify.VerifyAsync(Usings + """
         class C { [RequiresTenant] static void Work() { } void M() => TenantContext.Run("acme", Work); }
         """);
+
+    // ---- what is tenant-scoped (issue 16, item 1) ----
+
+    [Fact]
+    public Task Ordinary_static_property_of_an_accessor_class_is_not_tenant_scoped() => Verify.VerifyAsync(Usings + """
+        [TenantAccessors] public static partial class Names { public static string Name => "wiki"; }
+        class C { string M() => Names.Name; }
+        """);
+
+    [Fact]
+    public Task Partial_accessor_of_an_accessor_class_is_tenant_scoped() => Verify.VerifyAsync(Usings + """
+        class C { object M() => {|TC1001:Wiki.Db|}; }
+        """);
+
+    [Fact]
+    public Task Getter_marked_RequiresTenant_obliges_readers() => Verify.VerifyAsync(Usings + """
+        class Settings { public static string Theme { [RequiresTenant] get => ""; set { } } }
+        class C { string M() => {|TC1001:Settings.Theme|}; }
+        """);
+
+    [Fact]
+    public Task Getter_marked_RequiresTenant_does_not_oblige_writers() => Verify.VerifyAsync(Usings + """
+        class Settings { public static string Theme { [RequiresTenant] get => ""; set { } } }
+        class C { void M() => Settings.Theme = "dark"; }
+        """);
+
+    [Fact]
+    public Task Setter_marked_RequiresTenant_obliges_writers_only() => Verify.VerifyAsync(Usings + """
+        class Settings { public static string Theme { get => ""; [RequiresTenant] set { } } }
+        class C { void M() { {|TC1001:Settings.Theme|} = "dark"; _ = Settings.Theme; } }
+        """);
+
+    [Fact]
+    public Task Static_field_of_a_RequiresTenant_type_is_reported() => Verify.VerifyAsync(Usings + """
+        [RequiresTenant] class Cache { public static int Hits; public const int Limit = 3; }
+        class C { int M() => {|TC1001:Cache.Hits|} + Cache.Limit; }
+        """);
+
+    [Fact]
+    public Task Static_field_of_an_unmarked_type_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class Cache { public static int Hits; }
+        class C { int M() => Cache.Hits; }
+        """);
+
+    [Fact]
+    public Task Operator_marked_RequiresTenant_is_a_use() => Verify.VerifyAsync(Usings + """
+        struct Money { [RequiresTenant] public static Money operator +(Money a, Money b) => a; public static Money operator -(Money a, Money b) => a; }
+        class C { Money M(Money a, Money b) => {|TC1001:a + b|} - b; }
+        """);
+
+    [Fact]
+    public Task Conversion_marked_RequiresTenant_is_a_use() => Verify.VerifyAsync(Usings + """
+        struct Price { [RequiresTenant] public static implicit operator decimal(Price p) => 0m; }
+        class C { decimal M(Price p) => {|TC1001:p|}; }
+        """);
+
+    // ---- advice that can be followed (item 9) ----
+
+    private const string Endpoints = """
+        static class Endpoints
+        {
+            public static void MapGet(string pattern, Delegate handler) { }
+        }
+
+        """;
+
+    [Fact]
+    public async Task Use_in_a_handler_lambda_names_the_lambda_and_offers_to_mark_it()
+    {
+        var source = Usings + Endpoints + """
+            class Program { static void Configure() => Endpoints.MapGet("/", () => Wiki.Db); }
+            """;
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(source));
+        Assert.Contains("mark the lambda passed to 'MapGet' with [RequiresTenant]", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixMarkLambda, diagnostic.Properties[DiagnosticProperties.Fix]);
+        var span = diagnostic.Properties[DiagnosticProperties.TargetSpan]!.Split(',').Select(int.Parse).ToArray();
+        Assert.Equal("() => Wiki.Db", source.Substring(span[0], span[1]));
+    }
+
+    [Fact]
+    public async Task Use_in_a_handler_lambda_in_top_level_statements_names_the_lambda()
+    {
+        var source = Usings + """
+            Endpoints.MapGet("/", () => Wiki.Db);
+            static class Endpoints { public static void MapGet(string pattern, Delegate handler) { } }
+            """;
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(source, program: true));
+        Assert.DoesNotContain("top-level", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixMarkLambda, diagnostic.Properties[DiagnosticProperties.Fix]);
+    }
+
+    [Fact]
+    public Task Use_in_a_RequiresTenant_handler_lambda_is_not_reported() => Verify.VerifyAsync(Usings + Endpoints + """
+        class Program { static void Configure() => Endpoints.MapGet("/", [RequiresTenant] () => Wiki.Db); }
+        """);
+
+    [Fact]
+    public async Task Use_in_a_local_function_offers_to_mark_the_local_function()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + "class C { void M() { object Load() => Wiki.Db; Load(); } }"));
+        Assert.Contains("mark local function 'Load' with [RequiresTenant]", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixMarkLocalFunction, diagnostic.Properties[DiagnosticProperties.Fix]);
+    }
+
+    [Fact]
+    public async Task Use_in_an_ordinary_method_offers_to_mark_the_method()
+    {
+        var source = Usings + "class C { object M() => Wiki.Db; }";
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(source));
+        Assert.Contains("mark 'C.M' with [RequiresTenant]", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixMarkMember, diagnostic.Properties[DiagnosticProperties.Fix]);
+        var span = diagnostic.Properties[DiagnosticProperties.TargetSpan]!.Split(',').Select(int.Parse).ToArray();
+        Assert.Equal("object M() => Wiki.Db;", source.Substring(span[0], span[1]));
+    }
+
+    [Fact]
+    public async Task Use_in_an_override_of_a_framework_member_says_to_enter_a_scope()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + """
+            class Worker : System.IO.TextWriter
+            {
+                public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+                public override void Write(char value) { _ = Wiki.Db; }
+            }
+            """));
+        Assert.Contains("TenantContext.RunAsync", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("mark", diagnostic.GetMessage().Replace("cannot be marked", ""), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixEnterScope, diagnostic.Properties[DiagnosticProperties.Fix]);
+        Assert.Equal("M:System.IO.TextWriter.Write(System.Char)", diagnostic.Properties[DiagnosticProperties.BaseMember]);
+        Assert.Contains("'Worker.Write' overrides or implements 'TextWriter.Write'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.False(diagnostic.Properties.ContainsKey(DiagnosticProperties.TargetSpan));
+    }
+
+    [Fact]
+    public async Task Use_in_an_implementation_of_a_framework_interface_says_to_enter_a_scope()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + "class Job : IDisposable { public void Dispose() { _ = Wiki.Db; } }"));
+        Assert.Equal(DiagnosticProperties.FixEnterScope, diagnostic.Properties[DiagnosticProperties.Fix]);
+        Assert.Equal("M:System.IDisposable.Dispose", diagnostic.Properties[DiagnosticProperties.BaseMember]);
+    }
+
+    [Fact]
+    public async Task Use_in_an_override_of_a_RequiresTenant_member_is_not_reported()
+    {
+        Assert.Empty(await Verify.GetDiagnosticsAsync(Usings + """
+            class Base { [RequiresTenant] public virtual object Load() => Wiki.Db; }
+            class Derived : Base { public override object Load() => Wiki.Db; }
+            """));
+    }
+
+    [Fact]
+    public async Task Use_in_top_level_statements_says_to_enter_a_scope()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + "var s = Wiki.Storage;", program: true));
+        Assert.Contains("the top-level statements cannot require a tenant", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("mark the top-level", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.FixEnterScope, diagnostic.Properties[DiagnosticProperties.Fix]);
+    }
+
+    [Fact]
+    public async Task Use_in_a_static_constructor_says_to_enter_a_scope()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + "class C { static object? s; static C() { s = Wiki.Storage; } }"));
+        Assert.Equal(DiagnosticProperties.FixEnterScope, diagnostic.Properties[DiagnosticProperties.Fix]);
+    }
+
+    [Fact]
+    public async Task Use_in_a_field_initializer_offers_nothing_to_mark()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + "class C { object _db = TenantContext.GetDb(); }"));
+        Assert.Equal(DiagnosticProperties.FixNone, diagnostic.Properties[DiagnosticProperties.Fix]);
+        Assert.Contains("an initializer cannot be marked", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Use_in_a_property_getter_offers_to_mark_the_property()
+    {
+        var source = Usings + "class C { object P { get { return Wiki.Db; } } }";
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(source));
+        Assert.Equal(DiagnosticProperties.FixMarkMember, diagnostic.Properties[DiagnosticProperties.Fix]);
+        var span = diagnostic.Properties[DiagnosticProperties.TargetSpan]!.Split(',').Select(int.Parse).ToArray();
+        Assert.StartsWith("object P", source.Substring(span[0], span[1]), StringComparison.Ordinal);
+    }
+
+    // ---- tenant-owned queries (item 12) ----
+
+    private const string Entities = """
+        public class Page : ITenantOwned { public string TenantId => ""; }
+        public class Country { }
+        public class AppDb : Microsoft.EntityFrameworkCore.DbContext
+        {
+            public Microsoft.EntityFrameworkCore.DbSet<Page> Pages { get; } = null!;
+            public Microsoft.EntityFrameworkCore.DbSet<Country> Countries { get; } = null!;
+        }
+
+        """;
+
+    [Fact]
+    public Task Reading_a_DbSet_of_a_tenant_owned_entity_outside_a_scope_is_reported() => Verify.VerifyAsync(Usings + Entities + """
+        class Worker { int M(AppDb db) => {|TC1001:db.Pages|}.Count(); }
+        """);
+
+    [Fact]
+    public Task Set_of_a_tenant_owned_entity_outside_a_scope_is_reported() => Verify.VerifyAsync(Usings + Entities + """
+        class Worker { int M(AppDb db) => {|TC1001:db.Set<Page>()|}.Count(); }
+        """);
+
+    [Fact]
+    public Task Reading_a_DbSet_of_a_shared_entity_is_not_reported() => Verify.VerifyAsync(Usings + Entities + """
+        class Worker { int M(AppDb db) => db.Countries.Count() + db.Set<Country>().Count(); }
+        """);
+
+    [Fact]
+    public Task Reading_a_DbSet_of_a_tenant_owned_entity_inside_a_scope_is_not_reported() => Verify.VerifyAsync(Usings + Entities + """
+        class Worker { async Task<int> M(AppDb db) { await using var scope = TenantContext.Enter("acme"); return db.Pages.Count(); } }
+        """);
 }

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -34,6 +36,32 @@ public static class AnalyzerVerifier<TAnalyzer>
         return test.RunAsync();
     }
 
+    /// <summary>
+    /// Runs the analyzer over <paramref name="source"/> (with the shared files) and returns its diagnostics, for tests
+    /// that read a diagnostic's message or properties.
+    /// </summary>
+    public static async Task<ImmutableArray<Diagnostic>> GetDiagnosticsAsync(string source, bool program = false)
+    {
+        var references = await TestReferences.Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        var parse = new CSharpParseOptions(LanguageVersion.Preview);
+        var trees = new[]
+        {
+            CSharpSyntaxTree.ParseText(source, parse, "Test0.cs"),
+            CSharpSyntaxTree.ParseText(TestReferences.Wiki, parse, "Wiki.cs"),
+            CSharpSyntaxTree.ParseText(TestReferences.WikiGenerated, parse, "Wiki.g.cs"),
+            CSharpSyntaxTree.ParseText(TestReferences.FakeEntityFramework, parse, "EntityFramework.cs"),
+        };
+        var compilation = CSharpCompilation.Create(
+            "Test",
+            trees,
+            references.Add(TestReferences.TenantContextAssembly),
+            new CSharpCompilationOptions(program ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
+        var diagnostics = await compilation.WithAnalyzers([new TAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        return diagnostics.Sort((a, b) => a.Location.SourceSpan.Start.CompareTo(b.Location.SourceSpan.Start));
+    }
+
     /// <summary>Builds the test, for callers that need to add expected diagnostics by hand.</summary>
     public static CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> CreateTest(string source, (string Name, string Text)[] additionalFiles)
     {
@@ -43,6 +71,7 @@ public static class AnalyzerVerifier<TAnalyzer>
             TestCode = source,
         };
         test.TestState.Sources.Add(("Wiki.cs", TestReferences.Wiki));
+        test.TestState.Sources.Add(("Wiki.g.cs", TestReferences.WikiGenerated));
         test.TestState.Sources.Add(("EntityFramework.cs", TestReferences.FakeEntityFramework));
         test.TestState.AdditionalReferences.Add(TestReferences.TenantContextAssembly);
         foreach (var file in additionalFiles)
@@ -75,6 +104,7 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
         foreach (var state in new[] { test.TestState, test.FixedState })
         {
             state.Sources.Add(("Wiki.cs", TestReferences.Wiki));
+            state.Sources.Add(("Wiki.g.cs", TestReferences.WikiGenerated));
             state.Sources.Add(("EntityFramework.cs", TestReferences.FakeEntityFramework));
             state.AdditionalReferences.Add(TestReferences.TenantContextAssembly);
             foreach (var file in additionalFiles)
