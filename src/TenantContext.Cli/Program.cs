@@ -1,0 +1,3 @@
+using Tenancy.Cli;
+
+return await Tenantctl.RunAsync(args).ConfigureAwait(false);
