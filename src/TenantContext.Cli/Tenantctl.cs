@@ -105,6 +105,8 @@ internal static class Tenantctl
         CliException cli => (cli.ExitCode, cli.Message),
         InvalidTenantSlugException slug => (ExitCodes.Usage, slug.Message.Replace(" (Parameter 'tenant')", "", StringComparison.Ordinal)
             .Replace(" (Parameter 'fromTemplate')", "", StringComparison.Ordinal)),
+        TenantDatabaseVersionException version => (ExitCodes.Error, version.Message +
+            $" For tenantctl, \"this application\" is the migrations given with --migrations (up to version {version.SupportedVersion} here): pass the app's migrations."),
         TenantAlreadyExistsException or TenantUnavailableException or TenantDatabaseException => (ExitCodes.Error, ex.Message),
         SqliteException sqlite => (ExitCodes.Error, $"SQLite: {sqlite.Message}. Run `tenantctl check` on the tenant, and `tenantctl doctor` for the data root."),
         UnauthorizedAccessException or IOException => (ExitCodes.Error, $"{ex.Message} Check the permissions and free space of the data root (`tenantctl doctor`)."),
