@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // signals, permissions and tmux: the tests need a Unix
+
 namespace Tenancy.Cli.Tests;
 
 /// <summary>Runs the built <c>tenantctl</c> (the <c>tenantctl.dll</c> beside the tests) as a separate process.</summary>
@@ -131,10 +133,15 @@ internal static class Db
 
     public static string Hash(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
-    /// <summary>Every file under a folder with its content hash: a snapshot to prove a command changed nothing.</summary>
+    /// <summary>
+    /// Every file under a folder with its content hash: a snapshot to prove a command changed nothing. SQLite's shared-memory
+    /// index (<c>-shm</c>) and an empty write-ahead log (<c>-wal</c>), which opening a WAL database for reading may create, hold no data and are left out.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> Snapshot(string folder)
         => Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToDictionary(f => f, Hash)
+            ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith("-shm", StringComparison.Ordinal) && !(f.EndsWith("-wal", StringComparison.Ordinal) && new FileInfo(f).Length == 0))
+                .Order(StringComparer.Ordinal).ToDictionary(f => f, Hash)
             : new Dictionary<string, string>();
 }
 
