@@ -17,7 +17,7 @@ namespace Tenancy.PackageTests;
 public sealed class PackageFixture : IAsyncLifetime
 {
     /// <summary>The packages the fixture tries to pack, by project folder under <c>src/</c>. The first is required.</summary>
-    private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite"];
+    private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite", "TenantContext.Cli"];
 
     private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(5);
 
@@ -137,6 +137,13 @@ public sealed class PackageFixture : IAsyncLifetime
         var runResult = await DotnetAsync(directory, ["run", "-c", "Release", "--no-build"], null, cancellationToken);
         return new ConsumerResult(directory, build.ExitCode, build.Output, runResult.ExitCode, runResult.Output);
     }
+
+    /// <summary>Runs <c>dotnet</c> with the fixture's clean environment (no MSBuild or VSTest variables leak in).</summary>
+    /// <param name="workingDirectory">Where to run.</param>
+    /// <param name="arguments">The arguments after <c>dotnet</c>.</param>
+    /// <returns>The exit code and the combined output.</returns>
+    public Task<(int ExitCode, string Output)> RunDotnetAsync(string workingDirectory, params string[] arguments)
+        => DotnetAsync(workingDirectory, arguments, null, CancellationToken.None);
 
     /// <summary>Packs <c>TenantContext</c> (required) and the other shipped packages that build (optional).</summary>
     public async Task InitializeAsync()
