@@ -15,7 +15,7 @@ public sealed class ToolPackageTests
     public async Task The_packed_tool_installs_from_a_folder_feed_and_runs_as_tenantctl()
     {
         Assert.True(_fixture.PackedPackages.Contains("TenantContext.Cli"),
-            "TenantContext.Cli was not packed: " + _fixture.SkippedPackages.GetValueOrDefault("TenantContext.Cli"));
+            "TenantContext.Cli was not packed: " + (_fixture.SkippedPackages.TryGetValue("TenantContext.Cli", out var why) ? why : "no reason recorded"));
         var work = Path.Combine(_fixture.WorkDirectory, "tool");
         Directory.CreateDirectory(work);
         var config = Path.Combine(work, "nuget.config");
