@@ -14,6 +14,7 @@ int delay = 0;
 void Configure(SqliteTenantOptions o, bool stall)
 {
     o.DataRoot = dataRoot;
+    o.CreateAnyTenantOnFirstUse = true;
     ChildSchemas.Standard(o, _ =>
     {
         if (stall)
