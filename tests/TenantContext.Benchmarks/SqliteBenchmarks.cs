@@ -100,6 +100,7 @@ public class SqliteWarmOpenBenchmarks
         _configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _root;
+            o.CreateAnyTenantOnFirstUse = true;
             o.Migrations.Add(1, "init", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
         }));
         var router = _configuration.GetSqlite();
@@ -167,6 +168,7 @@ public class SqliteRotationBenchmarks
         {
             DataRoot = _root,
             MaxOpenTenants = Tenants + 24,
+            CreateAnyTenantOnFirstUse = true,
         });
         _slugs = Enumerable.Range(0, Tenants).Select(i => $"t{i:0000}").ToArray();
         var sharedPath = Path.Combine(_root, "shared.db");
@@ -235,12 +237,12 @@ public class SqliteLifecycleBenchmarks
     public void Setup()
     {
         _root = SqliteBench.NewRoot("lifecycle");
-        var options = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "new") };
+        var options = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "new"), CreateAnyTenantOnFirstUse = true };
         options.Migrations.Add(1, "init", SqliteBench.Schema);
         _router = new SqliteTenantDatabases(options);
         _router.Catalog.CreateAsync("template").GetAwaiter().GetResult();
 
-        _coldOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "cold") };
+        _coldOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "cold"), CreateAnyTenantOnFirstUse = true };
         _coldOptions.Migrations.Add(1, "init", SqliteBench.Schema);
         using (var seed = new SqliteTenantDatabases(_coldOptions))
         {

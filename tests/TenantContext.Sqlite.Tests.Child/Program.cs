@@ -65,7 +65,7 @@ switch (command)
     {
         delay = int.Parse(args[2]);
         using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: false)));
-        var report = await router.Catalog.MigrateAllAsync(parallelism: 1, progress: new LineProgress<TenantMigrationProgress>(p => p.Completed));
+        var report = await router.Catalog.MigrateAllAsync(parallelism: 1, progress: new LineProgress<TenantMigrationProgress>(p => p.Completed, stallAt: 4)); // held midway until killed
         Console.WriteLine($"done {report.Succeeded}");
         return 0;
     }
