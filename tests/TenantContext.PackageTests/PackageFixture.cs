@@ -19,7 +19,7 @@ public sealed class PackageFixture : IAsyncLifetime
     /// <summary>The packages the fixture tries to pack, by project folder under <c>src/</c>. The first is required.</summary>
     private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite"];
 
-    private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(10);
 
     private readonly List<string> _packed = [];
     private readonly SemaphoreSlim _packGate = new(1, 1);

@@ -8,7 +8,7 @@ namespace Tenancy.PackageTests;
 [Collection(PackageCollection.Name)]
 public sealed class ReadmeExampleTests(PackageFixture fixture)
 {
-    private static IReadOnlyList<ReadmeExample> Examples() =>
+    internal static IReadOnlyList<ReadmeExample> Examples() =>
         ReadmeExamples.Parse(File.ReadAllText(Path.Combine(PackageFixture.FindRepositoryRoot(), "README.md")));
 
     /// <summary>The examples, by the README line of their marker.</summary>
@@ -51,7 +51,11 @@ public sealed class ReadmeExampleTests(PackageFixture fixture)
                 $"The README example at line {line} says it shows {id}, but the build did not report it:{Environment.NewLine}{result.BuildOutput}");
         }
     }
+}
 
+/// <summary>How <see cref="ReadmeExamples"/> reads the marker (no package needed).</summary>
+public sealed class ReadmeExampleMarkerTests
+{
     [Fact]
     public void The_30_seconds_example_is_marked()
     {
@@ -59,7 +63,7 @@ public sealed class ReadmeExampleTests(PackageFixture fixture)
         int heading = readme.Replace("\r\n", "\n").Split('\n').ToList().FindIndex(l => l.StartsWith("## 30 seconds", StringComparison.Ordinal));
 
         Assert.True(heading >= 0, "README.md has no '## 30 seconds' section");
-        Assert.Contains(Examples(), e => e.Line > heading && e.Line <= heading + 3);
+        Assert.Contains(ReadmeExampleTests.Examples(), e => e.Line > heading && e.Line <= heading + 3);
     }
 
     [Fact]
