@@ -51,6 +51,11 @@ internal static class DiagnosticDescriptors
         "The type containing a [TenantAccessors] class must be partial",
         "'{0}' is nested in '{1}', which is not partial: declare '{1}' partial so the generator can add to the nested class");
 
+    public static readonly DiagnosticDescriptor FileLocalType = Create(
+        "TC2009",
+        "A [TenantAccessors] class cannot be file-local",
+        "'{0}' is file-local ('file' on '{1}'): the generated part lives in another file, where a file-local type cannot be seen; remove 'file' and make the class internal");
+
     public static readonly DiagnosticDescriptor[] All =
     [
         ClassMustBeStaticPartial,
@@ -61,6 +66,7 @@ internal static class DiagnosticDescriptors
         ParameterNameClash,
         GenericType,
         ContainingTypeMustBePartial,
+        FileLocalType,
     ];
 
     public static DiagnosticDescriptor ById(string id)

@@ -93,7 +93,7 @@ public sealed partial class TenantAccessorsGenerator
             }
 
             w.Line(GeneratedCode);
-            string modifiers = a.Accessibility.Length == 0 ? "static partial" : a.Accessibility + " static partial";
+            string modifiers = a.Modifiers.Length == 0 ? "static partial" : a.Modifiers + " static partial";
             if (a.IsSupported)
             {
                 w.Line($"{modifiers} {a.TypeName} {a.Name} => {Accessor}.Get<{a.TypeName}>(\"{a.DisplayName}\");");
@@ -120,7 +120,7 @@ public sealed partial class TenantAccessorsGenerator
             w.Line($"/// <returns>The scope; dispose it (<c>using</c>) to leave.</returns>");
             w.Line(GeneratedCode);
             string parameters = string.Concat(accessors.Select(static a => $", {a.TypeName}? {a.ParameterName} = null"));
-            w.Line($"public static {Scope} Enter(string tenant{parameters})");
+            w.Line($"{spec.MethodAccessibility} static {Scope} Enter(string tenant{parameters})");
             w.Open();
             if (accessors.Length == 0)
             {
@@ -177,7 +177,7 @@ public sealed partial class TenantAccessorsGenerator
                 parameters.Append($", {Lifetime} {a.LifetimeParameterName} = {Lifetime}.PerTenant");
             }
 
-            w.Line($"public static {Builder} Register({parameters})");
+            w.Line($"{spec.MethodAccessibility} static {Builder} Register({parameters})");
             w.Open();
             w.Line("global::System.ArgumentNullException.ThrowIfNull(builder);");
             foreach (var a in accessors)

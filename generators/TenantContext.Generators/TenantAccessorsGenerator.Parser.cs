@@ -20,6 +20,10 @@ public sealed partial class TenantAccessorsGenerator
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+        /// <summary>A namespace as it is written in a declaration: <c>Demo.@class</c> (keywords escaped, no <c>global::</c>).</summary>
+        private static readonly SymbolDisplayFormat NamespaceFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
         public static AccessorClassResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration)
@@ -36,6 +40,15 @@ public sealed partial class TenantAccessorsGenerator
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBeStaticPartial, classLocation, type.Name));
                 return new AccessorClassResult(null, diagnostics.ToEquatableArray(), EquatableArray<AccessorTypeUse>.Empty);
+            }
+
+            for (var t = type; t is not null; t = t.ContainingType)
+            {
+                if (t.IsFileLocal)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType, classLocation, displayName, t.Name));
+                    return new AccessorClassResult(null, diagnostics.ToEquatableArray(), EquatableArray<AccessorTypeUse>.Empty);
+                }
             }
 
             bool emittable = true;
@@ -65,7 +78,7 @@ public sealed partial class TenantAccessorsGenerator
                     emittable = false;
                 }
 
-                containing.Insert(0, new ContainingTypeSpec(Keywords(outer), outer.Name));
+                containing.Insert(0, new ContainingTypeSpec(Keywords(outer), Identifier(outer.Name), outer.Name));
             }
 
             if (!emittable)
@@ -78,6 +91,7 @@ public sealed partial class TenantAccessorsGenerator
             var accessors = new List<AccessorSpec>();
             var typeUses = new List<AccessorTypeUse>();
             var accessorLocations = new List<LocationInfo?>();
+            var methodAccessibility = Accessibility.Public;
 
             foreach (var member in type.GetMembers())
             {
@@ -101,6 +115,17 @@ public sealed partial class TenantAccessorsGenerator
                     }
                 }
 
+                if (member is IPropertySymbol { IsStatic: true } plain && !IsPartial(plain) && IsUninitializedGetOnlyAutoProperty(plain, cancellationToken))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.PropertyMustBeStaticPartialGetOnly,
+                        LocationInfo.From(plain.Locations.FirstOrDefault()),
+                        $"{displayName}.{plain.Name}",
+                        "it is not partial, so it is an auto-property that is never set and always reads null",
+                        Identifier(plain.Name)));
+                    continue;
+                }
+
                 if (member is not IPropertySymbol property || !IsPartial(property) || property.PartialImplementationPart is not null)
                 {
                     continue;
@@ -112,7 +137,7 @@ public sealed partial class TenantAccessorsGenerator
                 if (shapeProblem is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.PropertyMustBeStaticPartialGetOnly, location, accessorName, shapeProblem, property.Name));
+                        DiagnosticDescriptors.PropertyMustBeStaticPartialGetOnly, location, accessorName, shapeProblem, Identifier(property.Name)));
                     continue;
                 }
 
@@ -131,12 +156,13 @@ public sealed partial class TenantAccessorsGenerator
                 else
                 {
                     typeUses.Add(new AccessorTypeUse(typeName, accessorName, SortKey(location, accessors.Count), location));
+                    methodAccessibility = Narrowest(methodAccessibility, EffectiveAccessibility(property.Type));
                 }
 
                 string camel = CamelCase(property.Name);
                 accessors.Add(new AccessorSpec(
-                    property.Name,
-                    AccessibilityKeywords(property.DeclaredAccessibility),
+                    Identifier(property.Name),
+                    DeclaredModifiers(property, cancellationToken),
                     typeName,
                     SyntaxFacts.GetKeywordKind(camel) != SyntaxKind.None ? "@" + camel : camel,
                     camel + "Lifetime",
@@ -149,17 +175,20 @@ public sealed partial class TenantAccessorsGenerator
 
             CheckParameterNames(accessors, accessorLocations, diagnostics, ref emitEnter, ref emitRegister);
 
-            string hintName = (type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString() + ".")
-                + string.Concat(containing.Select(static c => c.Name + ".")) + type.Name + ".g.cs";
+            // The file name: the namespace, then the types joined by '+' (as in metadata names), so a nested type never
+            // shares a name with a namespace; names that differ only in case are told apart when the outputs are added.
+            string hintName = NamespacePrefix(type.ContainingNamespace)
+                + string.Concat(containing.Select(static c => c.MetadataName + "+")) + type.Name;
 
             var spec = new AccessorClassSpec(
-                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-                type.Name,
+                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(NamespaceFormat),
+                Identifier(type.Name),
                 hintName,
                 containing.ToEquatableArray(),
                 accessors.ToEquatableArray(),
                 emitEnter,
-                emitRegister);
+                emitRegister,
+                MethodKeyword(methodAccessibility));
             return new AccessorClassResult(spec, diagnostics.ToEquatableArray(), typeUses.ToEquatableArray());
         }
 
@@ -305,15 +334,107 @@ public sealed partial class TenantAccessorsGenerator
             return prefix + "partial " + kind;
         }
 
-        private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
+        /// <summary><c>Demo.class.</c> for <c>namespace Demo.@class</c>: the names themselves, for the file name.</summary>
+        private static string NamespacePrefix(INamespaceSymbol ns)
+        {
+            var prefix = "";
+            for (var n = ns; n is not null && !n.IsGlobalNamespace; n = n.ContainingNamespace)
+            {
+                prefix = n.Name + "." + prefix;
+            }
+
+            return prefix;
+        }
+
+        /// <summary>An identifier as code must spell it: <c>class</c> → <c>@class</c>.</summary>
+        internal static string Identifier(string name)
+            => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>
+        /// The accessibility and <c>new</c> modifiers exactly as the user's declaration writes them (none when it writes
+        /// none): the implementing part of a partial property must repeat them word for word (CS8799).
+        /// </summary>
+        private static string DeclaredModifiers(IPropertySymbol property, CancellationToken cancellationToken)
+        {
+            foreach (var reference in property.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is PropertyDeclarationSyntax declaration)
+                {
+                    return string.Join(" ", declaration.Modifiers
+                        .Where(static m => m.Kind() is SyntaxKind.PublicKeyword or SyntaxKind.InternalKeyword or SyntaxKind.PrivateKeyword
+                            or SyntaxKind.ProtectedKeyword or SyntaxKind.NewKeyword)
+                        .Select(static m => m.Text));
+                }
+            }
+
+            return "";
+        }
+
+        /// <summary>A static get-only auto-property with no initializer: always null, most likely a forgotten <c>partial</c>.</summary>
+        private static bool IsUninitializedGetOnlyAutoProperty(IPropertySymbol property, CancellationToken cancellationToken)
+            => property.SetMethod is null
+               && property.DeclaringSyntaxReferences.Length == 1
+               && property.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is PropertyDeclarationSyntax
+               {
+                   Initializer: null, ExpressionBody: null, AccessorList: { } accessors,
+               }
+               && accessors.Accessors.All(static a => a.Body is null && a.ExpressionBody is null);
+
+        /// <summary>
+        /// Who can see <paramref name="type"/>: the narrowest of its own accessibility, its containing types' and its type
+        /// arguments'. <c>Enter</c> and <c>Register</c> take the accessors' types, so they can be no more visible (CS0051).
+        /// </summary>
+        private static Accessibility EffectiveAccessibility(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    return EffectiveAccessibility(array.ElementType);
+                case INamedTypeSymbol named:
+                    var result = Accessibility.Public;
+                    for (INamedTypeSymbol? t = named; t is not null; t = t.ContainingType)
+                    {
+                        result = Narrowest(result, t.DeclaredAccessibility);
+                    }
+
+                    foreach (var argument in named.TypeArguments)
+                    {
+                        result = Narrowest(result, EffectiveAccessibility(argument));
+                    }
+
+                    return result;
+                default:
+                    return Accessibility.Public;
+            }
+        }
+
+        private static Accessibility Narrowest(Accessibility a, Accessibility b)
+        {
+            if (a == Accessibility.NotApplicable)
+            {
+                return b;
+            }
+
+            if (b == Accessibility.NotApplicable)
+            {
+                return a;
+            }
+
+            // Protected and Internal are not ordered: what both allow is 'private protected'.
+            if ((a, b) is (Accessibility.Protected, Accessibility.Internal) or (Accessibility.Internal, Accessibility.Protected))
+            {
+                return Accessibility.ProtectedAndInternal;
+            }
+
+            return a < b ? a : b;
+        }
+
+        /// <summary>The keyword for a member of a static class (which cannot be protected) no more visible than <paramref name="accessibility"/>.</summary>
+        private static string MethodKeyword(Accessibility accessibility) => accessibility switch
         {
             Accessibility.Public => "public",
-            Accessibility.Internal => "internal",
-            Accessibility.Private => "private",
-            Accessibility.Protected => "protected",
-            Accessibility.ProtectedOrInternal => "protected internal",
-            Accessibility.ProtectedAndInternal => "private protected",
-            _ => "",
+            Accessibility.Internal or Accessibility.ProtectedOrInternal => "internal",
+            _ => "private",
         };
 
         /// <summary>

@@ -33,7 +33,15 @@ public sealed partial class TenantAccessorsGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(TrackingNames.Spec);
 
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, Emitter.Emit(spec)));
+        // All specs together, so every file gets a name no other file has (hint names are compared ignoring case) and
+        // a class reported twice is emitted once: a clash must never throw and drop every output.
+        context.RegisterSourceOutput(specs.Collect().WithTrackingName(TrackingNames.AllSpecs), static (spc, all) =>
+        {
+            foreach (var (hintName, spec) in HintNames.Assign(all))
+            {
+                spc.AddSource(hintName, Emitter.Emit(spec));
+            }
+        });
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
             .Select(static (r, _) => r.Diagnostics)

@@ -8,7 +8,7 @@ string[] tenants = ["acme", "globex"];
 
 // 1. Database per tenant: a file per tenant (data/tenants/{tenant}.db), no tenant column anywhere.
 TenantContext.Configure(b => b
-    .UseSqlite(o => o.DataRoot = dataRoot)
+    .UseSqlite(o => { o.DataRoot = dataRoot; o.CreateAnyTenantOnFirstUse = true; }) // no catalog: any tenant name gets its file
     .AddDbContext<NotesContext>()); // TenantContext.Get<NotesContext>(): one pooled context per scope, on the tenant's file
 
 foreach (var tenant in tenants)

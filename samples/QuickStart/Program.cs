@@ -10,6 +10,7 @@ TenantContext.Configure(b => b
     .UseSqlite(o =>
     {
         o.DataRoot = dataRoot;                             // data/tenants/{tenant}.db, created on first use
+        o.CreateAnyTenantOnFirstUse = true;                // any tenant name gets its file (no catalog in this sample)
         o.Migrations.Add(1, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
     })
     .Storage(t => new FileTenantStorage(Path.Combine(dataRoot, "files", t.Slug)))

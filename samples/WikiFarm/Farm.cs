@@ -1,12 +1,18 @@
 using Tenancy;
 using Tenancy.AspNetCore;
-using Tenancy.Sqlite;
 
 namespace WikiFarm;
 
-/// <summary>The farm itself (no wiki scope): the index of wikis, their creation from a template, archiving, and the demo seed.</summary>
+/// <summary>
+/// The farm itself (no wiki scope): the index of wikis, their creation from a template, archiving and deletion, and the
+/// demo seed. Wikis are created, archived and deleted through the configuration's <see cref="ITenantCatalog"/>.
+/// </summary>
 public static class Farm
 {
+    /// <summary>
+    /// The index: a signed-in user sees the active wikis they may read; a farm admin sees every wiki, archived ones
+    /// included, and the admin forms. An anonymous visitor sees no wiki names.
+    /// </summary>
     public static async Task<IResult> Index(HttpContext http, Platform platform, FarmSettings settings)
     {
         if (TenantContext.IsActive)
@@ -15,12 +21,22 @@ public static class Farm
         }
 
         var user = http.CurrentUser();
-        var wikis = await platform.ListWikisAsync(http.RequestAborted);
+        var hint = $"""<p class="hint">Each wiki has its own database, git repository and renderer. Open one at <code>/w/&lt;wiki&gt;/</code> or <code>http://&lt;wiki&gt;.{Html.E(settings.ParentDomain)}:port/</code>.</p>""";
+        if (user is null)
+        {
+            return Html.Page(http, "WikiFarm", "Wikis", $"""{hint}<p><a href="{Html.Link(http, "/login")}">Sign in</a> to see your wikis.</p>""");
+        }
+
+        var admin = user.IsFarmAdmin;
+        var wikis = (await platform.ListWikisAsync(http.RequestAborted))
+            .Where(w => admin || (w.State == TenantState.Active && platform.GetAccess(user, w.Slug) >= Access.Read))
+            .ToList();
         var rows = string.Concat(wikis.Select(w => $"""
             <tr><td><a href="/w/{w.Slug}/pages/Home">{Html.E(w.Title)}</a></td><td>{w.Slug}</td><td>{w.State}</td>
-            <td>{(user?.IsFarmAdmin == true && w.State == TenantState.Active ? $"""<form method="post" action="/admin/wikis/{w.Slug}/archive" class="inline"><button>Archive</button></form>""" : "")}</td></tr>
+            <td>{(!admin ? "" : (w.State == TenantState.Active ? $"""<form method="post" action="/admin/wikis/{w.Slug}/archive" class="inline"><button>Archive</button></form> """ : "") +
+                $"""<form method="post" action="/admin/wikis/{w.Slug}/delete" class="inline"><button>Delete</button></form>""")}</td></tr>
             """));
-        var admin = user?.IsFarmAdmin != true ? "" : $"""
+        var forms = !admin ? "" : $"""
             <h2>Create a wiki</h2>
             <form method="post" action="/admin/wikis">
               <label>Slug <input name="slug" pattern="[a-z0-9][a-z0-9_-]*" required></label>
@@ -30,8 +46,8 @@ public static class Farm
             </form>
             """;
         return Html.Page(http, "WikiFarm", "Wikis", $"""
-            <p class="hint">Each wiki has its own database, git repository and renderer. Open one at <code>/w/&lt;wiki&gt;/</code> or <code>http://&lt;wiki&gt;.{Html.E(settings.ParentDomain)}:port/</code>.</p>
-            <table><tr><th>Wiki</th><th>Slug</th><th>State</th><th></th></tr>{rows}</table>{admin}
+            {hint}
+            <table><tr><th>Wiki</th><th>Slug</th><th>State</th><th></th></tr>{rows}</table>{forms}
             """);
     }
 
@@ -39,24 +55,43 @@ public static class Farm
     {
         if (http.CurrentUser() is not { IsFarmAdmin: true } user)
         {
-            return Html.Page(http, "WikiFarm", "Forbidden", "<p>Only farm admins create wikis.</p>", StatusCodes.Status403Forbidden);
+            return Forbidden(http, "create");
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (await Forms.ReadAsync(http) is not { } form)
+        {
+            return Forms.Refused(http);
+        }
+
         var slug = form["slug"].ToString().Trim();
-        var template = form["template"].ToString() is { Length: > 0 } t ? t : null;
+        var template = form["template"].ToString().Trim() is { Length: > 0 } t ? t : null;
+        var title = form["title"].ToString().Trim() is { Length: > 0 } given ? given : slug;
         if (!TenantSlug.IsValid(slug))
         {
-            return Html.Page(http, "WikiFarm", "Create a wiki", $"<p>{Html.E(new InvalidTenantSlugException(slug, TenantSlug.Check(slug)).Message)}</p>", StatusCodes.Status400BadRequest);
+            return Problem(http, new InvalidTenantSlugException(slug, TenantSlug.Check(slug)).Message, StatusCodes.Status400BadRequest);
+        }
+
+        if (title.Length > 200)
+        {
+            return Problem(http, "A title has at most 200 characters.", StatusCodes.Status400BadRequest);
+        }
+
+        if (template is not null && (!TenantSlug.IsValid(template) || await platform.FindWikiAsync(template, http.RequestAborted) is not { State: TenantState.Active }))
+        {
+            return Problem(http, $"There is no active wiki \"{template}\" to copy. Pick a template from the list, or none.", StatusCodes.Status400BadRequest);
         }
 
         try
         {
-            await CreateWikiAsync(platform, slug, form["title"].ToString().Trim() is { Length: > 0 } title ? title : slug, template, user, http.RequestAborted);
+            await CreateWikiAsync(platform, slug, title, template, user, http.RequestAborted);
         }
         catch (TenantAlreadyExistsException ex)
         {
-            return Html.Page(http, "WikiFarm", "Create a wiki", $"<p>{Html.E(ex.Message)}</p>", StatusCodes.Status409Conflict);
+            return Problem(http, ex.Message, StatusCodes.Status409Conflict);
+        }
+        catch (TenantUnavailableException)
+        {
+            return Problem(http, $"The template \"{template}\" was archived or deleted meanwhile. Pick another.", StatusCodes.Status400BadRequest);
         }
 
         return Results.Redirect($"/w/{slug}/pages/Home");
@@ -66,40 +101,77 @@ public static class Farm
     {
         if (http.CurrentUser() is not { IsFarmAdmin: true })
         {
-            return Html.Page(http, "WikiFarm", "Forbidden", "<p>Only farm admins archive wikis.</p>", StatusCodes.Status403Forbidden);
+            return Forbidden(http, "archive");
         }
 
-        await platform.ArchiveWikiAsync(slug, http.RequestAborted); // the catalog makes the configuration forget it
-        return Results.Redirect("/");
+        try
+        {
+            if (TenantSlug.IsValid(slug))
+            {
+                await platform.ArchiveWikiAsync(slug, http.RequestAborted); // the catalog makes the configuration forget it
+                return Results.Redirect("/");
+            }
+        }
+        catch (TenantUnavailableException)
+        {
+        }
+
+        return Problem(http, $"There is no wiki \"{slug}\".", StatusCodes.Status404NotFound);
+    }
+
+    public static async Task<IResult> Delete(HttpContext http, Platform platform, string slug)
+    {
+        if (http.CurrentUser() is not { IsFarmAdmin: true })
+        {
+            return Forbidden(http, "delete");
+        }
+
+        return TenantSlug.IsValid(slug) && await platform.DeleteWikiAsync(slug, http.RequestAborted)
+            ? Results.Redirect("/")
+            : Problem(http, $"There is no wiki \"{slug}\".", StatusCodes.Status404NotFound);
     }
 
     /// <summary>
-    /// Creates a wiki: its catalog entry and database (a copy of the template's, so its preferences too), its pages
-    /// (the template's current pages as the first commit), and its site name.
+    /// Creates a wiki: its catalog entry and database (a copy of the template's: its preferences, but none of its drafts,
+    /// contributors or cached HTML), its pages (the template's current pages as the first commits), its site name and
+    /// its owner's grant. All or nothing: when a step fails, what was made is deleted again, so a retry starts afresh.
     /// </summary>
     public static async Task CreateWikiAsync(Platform platform, string slug, string title, string? template, FarmUser owner, CancellationToken cancellationToken)
     {
         var pages = template is null
             ? []
-            : TenantContext.Run(template, () => Wiki.Storage.List().Select(p => Wiki.Storage.Read(p)!).ToList());
+            : TenantContext.Run(template, () => Wiki.Storage.List().Select(p => Wiki.Storage.Read(p)!).Where(p => !p.IsTooLarge).ToList());
         await platform.CreateWikiAsync(slug, title, template, owner.Name, cancellationToken);
-        TenantContext.Run(slug, () =>
+        try
         {
-            var preferences = Wiki.Db.GetPreferences();
-            Wiki.Db.SavePreferences(preferences with { SiteName = title });
-            foreach (var page in pages)
+            TenantContext.Run(slug, () =>
             {
-                Wiki.Storage.Save(page.Page, page.Text, owner.Name, owner.Email, $"From template {template}");
-            }
+                if (template is not null)
+                {
+                    Wiki.Db.ForgetTemplatesPeople();
+                }
 
-            if (pages.Count == 0)
-            {
-                Wiki.Storage.Save("Home", $"# {title}\n\nWelcome! Edit this page to get started.\n", owner.Name, owner.Email, "Create the wiki");
-            }
-        });
+                var preferences = Wiki.Db.GetPreferences();
+                Wiki.Db.SavePreferences(preferences with { SiteName = title });
+                foreach (var page in pages)
+                {
+                    Wiki.Storage.Save(page.Page, page.Text, owner.Name, owner.Email, $"From template {template}");
+                }
+
+                if (pages.Count == 0)
+                {
+                    Wiki.Storage.Save("Home", $"# {title}\n\nWelcome! Edit this page to get started.\n", owner.Name, owner.Email, "Create the wiki");
+                }
+            });
+        }
+        catch
+        {
+            await platform.DeleteWikiAsync(slug, CancellationToken.None); // nothing half-made stays: a retry can create it
+            throw;
+        }
     }
 
-    /// <summary>Creates the farm's tables and, on an empty farm, two demo wikis and two users.</summary>
+    /// <summary>Creates the farm's tables and, when <see cref="FarmSettings.SeedDemoWikis"/> is on and the farm is empty, two demo wikis and two users.</summary>
     public static async Task InitializeAsync(WebApplication app, FarmSettings settings)
     {
         var platform = app.Services.GetRequiredService<Platform>();
@@ -139,4 +211,10 @@ public static class Farm
             | Pancakes | 20 min |
             """, "alice", "alice@example.com", "Welcome page"));
     }
+
+    private static IResult Forbidden(HttpContext http, string verb) =>
+        Html.Page(http, "WikiFarm", "Forbidden", $"<p>Only farm admins {verb} wikis.</p>", StatusCodes.Status403Forbidden);
+
+    private static IResult Problem(HttpContext http, string message, int status) =>
+        Html.Page(http, "WikiFarm", "Wikis", $"<p>{Html.E(message)}</p>", status);
 }

@@ -15,7 +15,9 @@ public static class Html
         var user = http.CurrentUser();
         var account = user is null
             ? $"""<a href="{Link(http, "/login")}">Sign in</a>"""
-            : $"""{E(user.Name)} <form method="post" action="{Link(http, "/logout")}" class="inline"><button>Sign out</button></form>""";
+            : http.RequestServices.GetRequiredService<FarmSettings>().DevelopmentLogin
+                ? $"""{E(user.Name)} <form method="post" action="{Link(http, "/logout")}" class="inline"><button>Sign out</button></form>"""
+                : E(user.Name); // signed in by the proxy: signing out is the proxy's business
         return Results.Content($$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>{{E(title)}} · {{E(site)}}</title>

@@ -77,14 +77,38 @@ public sealed class WikiDatabase(WikiDbContext db)
     public IReadOnlyList<WikiUser> GetUsers()
         => db.Users.AsNoTracking().OrderBy(u => u.Name).ToList();
 
-    /// <summary>The rendered HTML of a page revision, if cached.</summary>
-    public string? GetCachedHtml(string page, string revision) => CachedHtml(db, page, revision);
+    /// <summary>The HTML of a page revision rendered under the rules <paramref name="fingerprint"/> names, if cached.</summary>
+    public string? GetCachedHtml(string page, string revision, string fingerprint) => CachedHtml(db, page, CacheKey(revision, fingerprint));
 
-    public void CacheHtml(string page, string revision, string html) => Save(() =>
+    /// <summary>Caches the HTML of a page revision rendered under the rules <paramref name="fingerprint"/> names (<see cref="WikiRenderer.Fingerprint"/>).</summary>
+    public void CacheHtml(string page, string revision, string fingerprint, string html) => Save(() =>
     {
-        var entry = db.CacheEntries.Find(page, revision) ?? db.CacheEntries.Add(new CacheEntry { Page = page, Revision = revision, Html = html }).Entity;
+        var key = CacheKey(revision, fingerprint);
+        var entry = db.CacheEntries.Find(page, key) ?? db.CacheEntries.Add(new CacheEntry { Page = page, Revision = key, Html = html }).Entity;
         entry.Html = html;
     });
+
+    /// <summary>
+    /// Empties what a copy of a template's database must not carry into a new wiki: the template's drafts (private to
+    /// their authors), its contributors (names and e-mail addresses) and its render cache, then rewrites the file
+    /// (<c>VACUUM</c>, then a checkpoint) so the deleted rows' bytes are gone from it too. The preferences stay.
+    /// </summary>
+    public void ForgetTemplatesPeople()
+    {
+        using (var transaction = db.Database.BeginTransaction())
+        {
+            db.Drafts.ExecuteDelete();
+            db.Users.ExecuteDelete();
+            db.CacheEntries.ExecuteDelete();
+            transaction.Commit();
+        }
+
+        db.Database.ExecuteSqlRaw("VACUUM");
+        db.Database.ExecuteSqlRaw("PRAGMA wal_checkpoint(TRUNCATE)"); // in WAL mode the old pages stay in the main file until then
+    }
+
+    /// <summary>The cache row's key: the commit id, then the rendering rules' fingerprint.</summary>
+    private static string CacheKey(string revision, string fingerprint) => $"{revision}/{fingerprint}";
 
     private void SetPreference(string key, string value)
     {

@@ -19,7 +19,7 @@ public sealed class WikiDbContext(DbContextOptions<WikiDbContext> options) : DbC
     /// <summary>The users who edited this wiki.</summary>
     public DbSet<WikiUser> Users => Set<WikiUser>();
 
-    /// <summary>Rendered HTML per page revision (emptied when the preferences change).</summary>
+    /// <summary>Rendered HTML per page revision and rendering rules (emptied when the preferences change).</summary>
     public DbSet<CacheEntry> CacheEntries => Set<CacheEntry>();
 
     /// <inheritdoc />
@@ -80,7 +80,7 @@ public sealed class CacheEntry
     /// <summary>The page.</summary>
     public required string Page { get; set; }
 
-    /// <summary>The git revision rendered.</summary>
+    /// <summary>The git revision rendered and the fingerprint of the rules it was rendered under (<c>{commit}/{fingerprint}</c>).</summary>
     public required string Revision { get; set; }
 
     /// <summary>The sanitized HTML.</summary>

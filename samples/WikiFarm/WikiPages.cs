@@ -23,18 +23,36 @@ public static class WikiPages
             return Layout(http, "Not a page name", "<p>Page names use letters, digits, - and _.</p>", StatusCodes.Status400BadRequest);
         }
 
-        var page = Wiki.Storage.Read(name, revision);
+        if (revision is not null && !PageStore.IsCommitId(revision))
+        {
+            return Layout(http, "Not a revision", "<p>A revision is a commit id: 40 hex digits, as the page's history links them.</p>", StatusCodes.Status400BadRequest);
+        }
+
+        var timings = RequestTimings.Of(http);
+        var page = timings.Time(RequestTimings.Stage.Git, () => Wiki.Storage.Read(name, revision));
         if (page is null)
         {
             return Layout(http, name, $"""<p>This page does not exist yet. <a href="{Html.Link(http, $"/pages/{name}/edit")}">Create it</a>.</p>""",
                 StatusCodes.Status404NotFound);
         }
 
-        var html = Wiki.Db.GetCachedHtml(name, page.Revision);
-        if (html is null)
+        string html;
+        if (page.IsTooLarge)
         {
-            html = Wiki.Renderer.Render(page.Text);
-            Wiki.Db.CacheHtml(name, page.Revision, html);
+            html = $"""<p class="hint">This revision is {page.Size / 1024:N0} KiB, over the {PageStore.MaxPageBytes / 1024} KiB a page may hold, so it is not shown.</p>""";
+        }
+        else
+        {
+            var renderer = timings.Time(RequestTimings.Stage.Ef, () => Wiki.Renderer); // reads the wiki's preferences
+            var cached = timings.Time(RequestTimings.Stage.Ef, () => Wiki.Db.GetCachedHtml(name, page.Revision, renderer.Fingerprint));
+            if (cached is null)
+            {
+                cached = timings.Time(RequestTimings.Stage.Render, () => renderer.Render(page.Text));
+                var rendered = cached;
+                timings.Time(RequestTimings.Stage.Ef, () => { Wiki.Db.CacheHtml(name, page.Revision, renderer.Fingerprint, rendered); return 0; });
+            }
+
+            html = cached;
         }
 
         var old = revision is null ? "" : $"""<p class="hint">An old revision ({Html.E(page.Revision[..10])}, {page.When:u} by {Html.E(page.Author)}). <a href="{Html.Link(http, $"/pages/{name}")}">Current version</a>.</p>""";
@@ -94,10 +112,20 @@ public static class WikiPages
             return Layout(http, "Not a page name", "<p>Page names use letters, digits, - and _.</p>", StatusCodes.Status400BadRequest);
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (await Forms.ReadAsync(http) is not { } form)
+        {
+            return Forms.Refused(http);
+        }
+
+        var text = form["text"].ToString().ReplaceLineEndings("\n");
+        if (Encoding.UTF8.GetByteCount(text) > PageStore.MaxPageBytes)
+        {
+            return Layout(http, "Too large", $"<p>A page holds at most {PageStore.MaxPageBytes / 1024} KiB. Split it into several pages.</p>", StatusCodes.Status413PayloadTooLarge);
+        }
+
         var user = http.CurrentUser()!;
-        var message = form["message"].ToString();
-        Wiki.Storage.Save(name, form["text"].ToString().ReplaceLineEndings("\n"), user.Name, user.Email, message.Length > 0 ? message : $"Edit {name}");
+        var message = form["message"].ToString().ReplaceLineEndings(" ");
+        Wiki.Storage.Save(name, text, user.Name, user.Email, message.Length is > 0 and <= 500 ? message : $"Edit {name}");
         Wiki.Db.DeleteDraft(name, user.Name);
         Wiki.Db.TouchUser(user.Name, user.Email);
         return Results.Redirect(Html.Link(http, $"/pages/{name}"));
@@ -115,8 +143,18 @@ public static class WikiPages
             return Layout(http, "Not a page name", "<p>Page names use letters, digits, - and _.</p>", StatusCodes.Status400BadRequest);
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        Wiki.Db.SaveDraft(name, http.CurrentUser()!.Name, form["text"].ToString().ReplaceLineEndings("\n"));
+        if (await Forms.ReadAsync(http) is not { } form)
+        {
+            return Forms.Refused(http);
+        }
+
+        var text = form["text"].ToString().ReplaceLineEndings("\n");
+        if (Encoding.UTF8.GetByteCount(text) > PageStore.MaxPageBytes)
+        {
+            return Layout(http, "Too large", $"<p>A draft holds at most {PageStore.MaxPageBytes / 1024} KiB.</p>", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        Wiki.Db.SaveDraft(name, http.CurrentUser()!.Name, text);
         return Results.Redirect(Html.Link(http, $"/pages/{name}/edit"));
     }
 
@@ -152,6 +190,7 @@ public static class WikiPages
         var users = string.Concat(Wiki.Db.GetUsers().Select(u => $"<li>{Html.E(u.Name)} ({Html.E(u.Email)}), last edit {u.LastSeen:u}</li>"));
         var acl = string.Concat(platform.GetAcl(TenantContext.Current.Slug).Select(a => $"<li>{Html.E(a.User)}: {a.Access}</li>"));
         return Layout(http, "Settings", $"""
+            <p class="hint">A page may use at most these tags, whatever the list below says: {Html.E(string.Join(' ', WikiRenderer.SafeTags.Order()))}.</p>
             <form method="post" action="{Html.Link(http, "/settings")}">
               <label>Site name <input name="siteName" value="{Html.E(preferences.SiteName)}"></label>
               <label>Allowed HTML tags <input name="allowedTags" size="80" value="{Html.E(string.Join(' ', preferences.AllowedTags.Order()))}"></label>
@@ -174,10 +213,15 @@ public static class WikiPages
             return denied;
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (await Forms.ReadAsync(http) is not { } form)
+        {
+            return Forms.Refused(http);
+        }
+
         var tags = form["allowedTags"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => t.ToLowerInvariant()).Where(t => t.All(char.IsAsciiLetterOrDigit) && t is not ("script" or "style" or "iframe")).ToHashSet();
-        Wiki.Db.SavePreferences(new WikiPreferences(form["siteName"].ToString().Trim() is { Length: > 0 } site ? site : "Wiki", tags));
+            .Select(t => t.ToLowerInvariant()).Where(WikiRenderer.SafeTags.Contains).ToHashSet();
+        var siteName = form["siteName"].ToString().Trim();
+        Wiki.Db.SavePreferences(new WikiPreferences(siteName.Length is > 0 and <= 100 ? siteName : "Wiki", tags));
         return Results.Redirect(Html.Link(http, "/settings"));
     }
 
@@ -188,14 +232,26 @@ public static class WikiPages
             return denied;
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        if (form["user"].ToString().Trim() is not { Length: > 0 and <= 64 } user || !Enum.TryParse<Access>(form["access"], out var access))
+        if (await Forms.ReadAsync(http) is not { } form)
         {
-            return Layout(http, "Settings", "<p>Give a user name and an access level.</p>", StatusCodes.Status400BadRequest);
+            return Forms.Refused(http);
+        }
+
+        if (FarmUser.Normalize(form["user"].ToString().Trim()) is not { } user || !TryParseAccess(form["access"].ToString(), out var access))
+        {
+            return Layout(http, "Settings",
+                "<p>Give a user name (letters, digits, <code>. _ @ + -</code>) and an access level: None, Read, Write or Admin.</p>", StatusCodes.Status400BadRequest);
         }
 
         platform.Grant(user, TenantContext.Current.Slug, access);
         return Results.Redirect(Html.Link(http, "/settings"));
+    }
+
+    /// <summary>An access level by name (<c>Read</c>, not <c>1</c> or <c>99</c>).</summary>
+    private static bool TryParseAccess(string value, out Access access)
+    {
+        access = Access.None;
+        return value.Length > 0 && value.All(char.IsAsciiLetter) && Enum.TryParse(value, ignoreCase: true, out access) && Enum.IsDefined(access);
     }
 
     /// <summary>Null when the caller may do <paramref name="needed"/> in the current wiki; else the answer to send (sign in, or 403).</summary>
@@ -206,7 +262,7 @@ public static class WikiPages
             return Results.Redirect(Html.Link(http, "/login") + "?returnUrl=" + Uri.EscapeDataString(http.Request.PathBase.Add(http.Request.Path).Value ?? "/"));
         }
 
-        return platform.GetAccess(user, TenantContext.Current.Slug) >= needed
+        return RequestTimings.Of(http).Time(RequestTimings.Stage.Farm, () => platform.GetAccess(user, TenantContext.Current.Slug)) >= needed
             ? null
             : Layout(http, "Forbidden", $"<p>{Html.E(user.Name)} may not {needed.ToString().ToLowerInvariant()} this wiki. Ask one of its admins for access.</p>",
                 StatusCodes.Status403Forbidden);

@@ -17,8 +17,9 @@ public static class TenantContextApplicationBuilderExtensions
     /// <c>PathBase</c> before routing (so <c>UseTenantContext</c> adds <c>UseRouting</c> itself when a path prefix is
     /// configured, and must then come before any explicit <c>UseRouting</c>).</item>
     /// <item>An invalid slug is answered 400, an unknown or archived tenant (the configuration's resolver — for example the
-    /// SQLite catalog with <c>UseCatalog</c> — refused it) 404, as RFC 7807 problem details (through
-    /// <c>IProblemDetailsService</c> when registered).</item>
+    /// SQLite catalog with <c>UseCatalog</c> — refused it) 404 with one answer for both (so strangers cannot tell which
+    /// names exist), as RFC 7807 problem details (through <c>IProblemDetailsService</c> when registered). With
+    /// <see cref="TenantResolutionOptions.RefuseAmbiguousTenants"/>, a request two resolvers name differently is answered 400.</item>
     /// <item>No tenant: endpoints marked <see cref="AllowWithoutTenantAttribute"/> (or <c>.AllowWithoutTenant()</c>) run
     /// without a scope; other endpoints are answered 404; requests that match no endpoint go on (to the app's 404).</item>
     /// <item>Otherwise the rest of the pipeline runs inside <c>await using (TenantContext.Enter(tenant))</c>, with the

@@ -15,6 +15,12 @@ public static class TenantContextServiceCollectionExtensions
     /// <see cref="AddTenantService{T}"/>.
     /// </summary>
     /// <remarks>
+    /// A tenant's resource is injectable only into services resolved from a request's (or another) service scope. Resolved
+    /// from the root provider — the constructor of a singleton, a hosted service or a middleware, or
+    /// <c>app.Services.GetService</c> — it would be the first caller's tenant for every later request, so that resolution
+    /// throws <see cref="InvalidOperationException"/> saying what to do instead.
+    /// </remarks>
+    /// <remarks>
     /// The configuration is not made process-wide: <c>app.UseTenantContext(…)</c> activates it for every request with
     /// <see cref="TenantContext.UseConfiguration"/>, so two hosts in one process (two test servers) keep their resources
     /// apart. Work outside a request activates it with <see cref="TenantContextHost.Activate"/>.
@@ -46,16 +52,19 @@ public static class TenantContextServiceCollectionExtensions
             }));
         });
         services.AddSingleton(sp => sp.GetRequiredService<TenantContextHost>().Configuration);
-        services.TryAddTransient(_ => Undisposable(TenantContext.GetDb()));
-        services.TryAddTransient(_ => Undisposable(TenantContext.GetStorage()));
-        services.TryAddTransient(_ => Undisposable(TenantContext.GetRenderer()));
+        services.TryAddSingleton(sp => new RootServices(sp));
+        services.TryAddTransient(sp => FromScope(sp, TenantContext.GetDb, "TenantContext.GetDb()"));
+        services.TryAddTransient(sp => FromScope(sp, TenantContext.GetStorage, "TenantContext.GetStorage()"));
+        services.TryAddTransient(sp => FromScope(sp, TenantContext.GetRenderer, "TenantContext.GetRenderer()"));
         return services;
     }
 
     /// <summary>
     /// Makes the current tenant's <typeparamref name="T"/> (registered with <see cref="TenantContextBuilder.Add{T}"/> or a
     /// generated <c>Register</c>) injectable: a transient service resolved with <see cref="TenantContext.Get{T}"/> from
-    /// the current tenant scope. Resolving it outside a tenant scope throws <see cref="TenantScopeRequiredException"/>.
+    /// the current tenant scope. Resolving it outside a tenant scope throws <see cref="TenantScopeRequiredException"/>;
+    /// resolving it from the root provider (a singleton's or hosted service's constructor) throws
+    /// <see cref="InvalidOperationException"/>, because the instance would keep the first caller's tenant.
     /// </summary>
     /// <typeparam name="T">The per-tenant type. The instance must not be disposable (the container would dispose the
     /// tenant's cached instance at the end of the request); inject a class that reads the accessor instead.</typeparam>
@@ -64,8 +73,28 @@ public static class TenantContextServiceCollectionExtensions
     public static IServiceCollection AddTenantService<T>(this IServiceCollection services) where T : class
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddTransient(_ => Undisposable(TenantContext.Get<T>()));
+        services.TryAddSingleton(sp => new RootServices(sp));
+        services.TryAddTransient(sp => FromScope(sp, TenantContext.Get<T>, $"TenantContext.Get<{typeof(T).Name}>()"));
         return services;
+    }
+
+    /// <summary>
+    /// The current tenant's <typeparamref name="T"/> for a consumer resolved from a service scope. From the root provider
+    /// (a singleton, a hosted service, a middleware's constructor) it is refused: the consumer would keep this tenant's
+    /// instance for every later request.
+    /// </summary>
+    private static T FromScope<T>(IServiceProvider provider, Func<T> current, string accessor) where T : class
+    {
+        if (provider.GetService<RootServices>() is { } root && ReferenceEquals(root.Provider, provider))
+        {
+            throw new InvalidOperationException(
+                $"{typeof(T).Name} was resolved from the root service provider: a singleton, a hosted service or a middleware took it in " +
+                "its constructor (or app.Services resolved it), so it would keep one tenant's instance for every later request. Take it " +
+                $"in a scoped or transient service, or in the endpoint's or middleware's Invoke parameters; a long-lived service should " +
+                $"call {accessor} (or a generated accessor such as Wiki.Db) each time it needs it, inside a tenant scope.");
+        }
+
+        return Undisposable(current());
     }
 
     private static T Undisposable<T>(T instance) where T : class
@@ -79,5 +108,11 @@ public static class TenantContextServiceCollectionExtensions
         }
 
         return instance;
+    }
+
+    /// <summary>The root provider, as the container hands it to singleton factories.</summary>
+    private sealed class RootServices(IServiceProvider provider)
+    {
+        public IServiceProvider Provider { get; } = provider;
     }
 }

@@ -32,8 +32,9 @@ internal sealed class TenantPathMiddleware(RequestDelegate next, IPreRoutingTena
 }
 
 /// <summary>
-/// Activates the host's configuration, resolves the tenant (first resolver to answer wins), refuses invalid (400) and
-/// unknown or archived (404) tenants with problem details, and runs the rest of the pipeline inside the tenant's scope
+/// Activates the host's configuration, resolves the tenant (first resolver to answer wins; with
+/// <see cref="TenantResolutionOptions.RefuseAmbiguousTenants"/>, two resolvers naming different tenants are refused), refuses invalid (400) and
+/// unknown or archived (404, one answer for both) tenants with problem details, and runs the rest of the pipeline inside the tenant's scope
 /// with the tenant in the log scope.
 /// </summary>
 internal sealed partial class TenantScopeMiddleware(
@@ -51,6 +52,20 @@ internal sealed partial class TenantScopeMiddleware(
             {
                 resolvedBy = resolver;
                 break;
+            }
+        }
+
+        if (candidate is not null && options.RefuseAmbiguousTenants)
+        {
+            foreach (var other in options.Resolvers)
+            {
+                if (other != resolvedBy && other.Resolve(context) is { } second && !string.Equals(second, candidate, StringComparison.Ordinal))
+                {
+                    LogAmbiguous(logger, resolvedBy!.Name, other.Name);
+                    await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "Ambiguous tenant",
+                        $"This request names two tenants (by its {resolvedBy.Name} and by its {other.Name}). Name one.", null, null);
+                    return;
+                }
             }
         }
 
@@ -85,12 +100,9 @@ internal sealed partial class TenantScopeMiddleware(
         }
         catch (TenantUnavailableException ex)
         {
+            // Unknown and archived get the same answer, so a stranger cannot tell which names exist; the log says which.
             LogUnavailable(logger, candidate, ex.Reason, resolvedBy!.Name);
-            var title = ex.Reason == TenantUnavailableReason.Archived ? "Archived tenant" : "Unknown tenant";
-            var detail = ex.Reason == TenantUnavailableReason.Archived
-                ? $"The tenant '{candidate}' is archived."
-                : $"There is no tenant '{candidate}'.";
-            await WriteProblemAsync(context, StatusCodes.Status404NotFound, title, detail, candidate, resolvedBy.Name);
+            await WriteProblemAsync(context, StatusCodes.Status404NotFound, "Unknown tenant", $"There is no tenant '{candidate}'.", candidate, resolvedBy.Name);
             return;
         }
 
@@ -141,4 +153,7 @@ internal sealed partial class TenantScopeMiddleware(
 
     [LoggerMessage(3, LogLevel.Information, "Refused tenant {Tenant} from the {Resolver} resolver (404): {Reason}.")]
     private static partial void LogUnavailable(ILogger logger, string tenant, TenantUnavailableReason reason, string resolver);
+
+    [LoggerMessage(4, LogLevel.Information, "Refused a request whose {First} and {Second} resolvers name different tenants (400).")]
+    private static partial void LogAmbiguous(ILogger logger, string first, string second);
 }

@@ -20,6 +20,13 @@ public sealed class TenantResolutionOptions
     /// <summary>Networks whose tenant header is believed (for example <c>IPNetwork.Parse("10.0.0.0/8")</c>). Empty by default.</summary>
     public IList<IPNetwork> KnownNetworks { get; } = new List<IPNetwork>();
 
+    /// <summary>
+    /// When true, every resolver is asked, and a request whose resolvers name different tenants (a subdomain and a path
+    /// prefix, say: <c>acme.wiki.example/w/globex/…</c>) is answered 400 "Ambiguous tenant" instead of being served as the
+    /// first one's tenant with the second one's path base. False by default: the first resolver to name a tenant wins.
+    /// </summary>
+    public bool RefuseAmbiguousTenants { get; set; }
+
     /// <summary>Whether <paramref name="address"/> is a trusted proxy (IPv4-mapped IPv6 addresses count as IPv4).</summary>
     /// <param name="address">A connection's remote address.</param>
     public bool IsTrustedProxy(IPAddress? address) => TrustedProxies.Contains(KnownProxies, KnownNetworks, address);

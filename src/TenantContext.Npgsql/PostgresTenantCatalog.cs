@@ -355,6 +355,104 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     public Task<TenantMigrationReport> MigrateAllAsync(int parallelism = 0, bool dryRun = false, IProgress<TenantMigrationProgress>? progress = null, CancellationToken cancellationToken = default)
         => new PostgresMigrateAll(_router, this).RunAsync(parallelism, dryRun, progress, cancellationToken);
 
+    /// <summary>
+    /// Checks every tenant against the code and against each other: its schema or database exists, its own recorded version
+    /// equals the latest migration and the catalog's copy, and its tables and columns match those of most tenants at the
+    /// latest version (drift: a hand-made change, a step applied differently). One query per shard database (and one per
+    /// database tenant), not one per tenant.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>One result per tenant, in slug order.</returns>
+    public async Task<IReadOnlyList<PostgresTenantCheck>> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var latest = _router.Migrator.LatestVersion;
+        var (tenants, facts) = await InspectAsync(cancellationToken).ConfigureAwait(false);
+        var reference = tenants
+            .Where(t => t.Isolation != PostgresIsolation.Rows && facts[t.Slug] is { Version: var v } && v == latest)
+            .GroupBy(t => facts[t.Slug]!.Fingerprint)
+            .OrderByDescending(g => g.Count())
+            .FirstOrDefault();
+        var results = new List<PostgresTenantCheck>(tenants.Count);
+        foreach (var t in tenants)
+        {
+            var f = facts[t.Slug];
+            var problems = new List<string>();
+            if (f is null)
+            {
+                problems.Add($"Its {(t.Isolation == PostgresIsolation.Database ? "database" : "schema")} is missing ({PostgresPlacement.From(t, null).Where}): restore it from a backup, or delete the tenant.");
+            }
+            else
+            {
+                if (f.Version < latest)
+                {
+                    problems.Add($"It is at version {f.Version}, behind the code's {latest}: run MigrateAllAsync.");
+                }
+                else if (f.Version > latest)
+                {
+                    problems.Add($"It is at version {f.Version}, newer than the code's {latest}: deploy the newer release.");
+                }
+
+                if (f.Version != t.Version)
+                {
+                    problems.Add($"The catalog records version {t.Version} but the tenant is at {f.Version}: MigrateAllAsync records the right one.");
+                }
+
+                if (reference is not null && t.Isolation != PostgresIsolation.Rows && f.Version == latest && f.Fingerprint != reference.Key)
+                {
+                    problems.Add($"Its tables or columns differ from {reference.Count()} other tenant(s) at version {latest} (drift), e.g. '{reference.First().Slug}': compare the two schemas and fix by a migration step.");
+                }
+            }
+
+            results.Add(new PostgresTenantCheck(t.Slug, t.Version, f?.Version, f?.Fingerprint, problems));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Sizes every tenant: its tables, their size with indexes, the planner's row estimate, its version. One query per shard
+    /// database (and one per database tenant). Rows tenants report their shard's shared tables.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the measurement.</param>
+    /// <returns>One result per tenant (missing schemas or databases are left out), in slug order.</returns>
+    public async Task<IReadOnlyList<PostgresTenantStats>> StatsAsync(CancellationToken cancellationToken = default)
+    {
+        var (tenants, facts) = await InspectAsync(cancellationToken).ConfigureAwait(false);
+        return tenants.Where(t => facts[t.Slug] is not null)
+            .Select(t => facts[t.Slug] is { } f ? new PostgresTenantStats(t.Slug, t.Shard, t.Isolation, t.Version, f.Tables, f.Size, f.Rows) : null!)
+            .ToList();
+    }
+
+    private async Task<(IReadOnlyList<PostgresTenantRecord> Tenants, Dictionary<string, PostgresTenantInspection.SchemaFacts?> Facts)> InspectAsync(CancellationToken cancellationToken)
+    {
+        var tenants = await ListAsync(includeArchived: true, cancellationToken).ConfigureAwait(false);
+        var facts = new Dictionary<string, PostgresTenantInspection.SchemaFacts?>(StringComparer.Ordinal);
+        foreach (var shard in tenants.Where(t => t.Isolation != PostgresIsolation.Database).GroupBy(t => t.Shard))
+        {
+            await using var connection = await _router.OpenShardConnectionAsync(shard.Key, cancellationToken).ConfigureAwait(false);
+            var found = await PostgresTenantInspection.ReadAsync(connection, shard.Select(t => t.SchemaName).Distinct().ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var t in shard)
+            {
+                facts[t.Slug] = found.GetValueOrDefault(t.SchemaName);
+            }
+        }
+
+        foreach (var t in tenants.Where(t => t.Isolation == PostgresIsolation.Database))
+        {
+            try
+            {
+                await using var connection = await _router.OpenAsync(PostgresPlacement.From(t, null), setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
+                facts[t.Slug] = (await PostgresTenantInspection.ReadAsync(connection, ["public"], cancellationToken).ConfigureAwait(false)).GetValueOrDefault("public");
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                facts[t.Slug] = null;
+            }
+        }
+
+        return (tenants, facts);
+    }
+
     /// <summary>Reads one record (sync when <paramref name="async"/> is false).</summary>
     internal async ValueTask<PostgresTenantRecord?> ReadAsync(string tenant, bool async, CancellationToken cancellationToken)
     {

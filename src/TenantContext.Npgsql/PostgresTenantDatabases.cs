@@ -237,6 +237,11 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         }
 
         var builder = new NpgsqlDataSourceBuilder(b.ConnectionString);
+        if (placement.Isolation != PostgresIsolation.Rows && !Options.LoadServerTypesPerTenant)
+        {
+            builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false)); // no type-catalog query per tenant pool
+        }
+
         var check = new PhysicalConnectionCheck(placement);
         builder.UsePhysicalConnectionInitializer(check.Check, check.CheckAsync);
         return builder.Build();

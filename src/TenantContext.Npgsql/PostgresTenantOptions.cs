@@ -103,6 +103,16 @@ public sealed class PostgresTenantOptions
     /// </summary>
     public TimeSpan CatalogStaleness { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Whether each schema or database tenant's pool loads the server's type catalog on its first connection (Npgsql's
+    /// type-loading query: tens of milliseconds, repeated for every tenant that becomes active). Off by default: tenants'
+    /// pools know PostgreSQL's built-in types only (<c>ServerCompatibilityMode.NoTypeLoading</c>), which is what a cold
+    /// tenant among thousands can afford. Turn it on when tenants' tables use enums, composite types, domains over
+    /// non-built-in types, or extension types (<c>hstore</c>, <c>citext</c>, PostGIS). Rows tenants share their shard's pool,
+    /// which always loads types.
+    /// </summary>
+    public bool LoadServerTypesPerTenant { get; set; }
+
     /// <summary>How many tenants <c>MigrateAllAsync</c> migrates at once on one shard (4 by default), whatever the parallelism asked.</summary>
     public int MaxMigrationsPerShard { get; set; } = 4;
 

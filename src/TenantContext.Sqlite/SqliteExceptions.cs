@@ -93,3 +93,25 @@ public sealed class TenantDatabaseCorruptException : TenantDatabaseException
     {
     }
 }
+
+/// <summary>
+/// The tenant is catalogued (or was in use) but its database file is missing — lost in a crash or removed by hand. It is
+/// never replaced by a new, empty database.
+/// </summary>
+public sealed class TenantDatabaseMissingException : TenantDatabaseException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="slug">The tenant.</param>
+    /// <param name="path">The missing file.</param>
+    /// <param name="message">What happened and what to do next.</param>
+    /// <param name="innerException">The SQLite or I/O error, if any.</param>
+    public TenantDatabaseMissingException(string slug, string path, string message, Exception? innerException = null)
+        : base(slug, path, message, innerException)
+    {
+    }
+
+    internal static TenantDatabaseMissingException Catalogued(string slug, string path) => new(slug, path,
+        $"Tenant '{slug}' is in the catalog, but its database file {path} is missing (lost in a crash or removed by hand). It was not " +
+        $"recreated empty. Restore the file from a backup (TenantCatalog.BackupAsync makes them), or delete the tenant with " +
+        $"TenantCatalog.DeleteAsync(\"{slug}\") and create it again.");
+}

@@ -14,8 +14,9 @@ public static class SqliteTenantContextBuilderExtensions
 
     /// <summary>
     /// Gives every tenant its own SQLite file: <see cref="TenantContext.GetDb"/> returns a <see cref="SqliteTenantDatabase"/>
-    /// whose connections are routed to <c>{DataRoot}/{PathTemplate}</c>, created and migrated on first use. With
-    /// <see cref="SqliteTenantOptions.UseCatalog"/>, only active tenants of the <see cref="TenantCatalog"/> can be entered.
+    /// whose connections are routed to <c>{DataRoot}/{PathTemplate}</c> and checked (and migrated) on first use. With
+    /// <see cref="SqliteTenantOptions.UseCatalog"/>, only active tenants of the <see cref="TenantCatalog"/> can be entered; without
+    /// it, only tenants whose file exists, unless <see cref="SqliteTenantOptions.CreateAnyTenantOnFirstUse"/> opens resolution to any name.
     /// The router (<see cref="SqliteTenantDatabases"/>) is disposed with the configuration; reach it with
     /// <see cref="GetSqlite"/>.
     /// </summary>

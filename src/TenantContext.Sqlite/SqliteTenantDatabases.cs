@@ -1,35 +1,29 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Tenancy.Sqlite;
 
 /// <summary>
-/// The router of a SQLite-file-per-tenant deployment: maps a tenant to its file, creates and migrates the file on first
-/// use (once, across threads and processes), keeps the migrated state in memory so a warm open runs no SQL, bounds the
-/// tenants holding pooled connections (<see cref="SqliteTenantOptions.MaxOpenTenants"/>, least recently used released
-/// first) and owns the <see cref="Catalog"/>. <c>UseSqlite</c> creates one per configuration; reach it with
-/// <c>configuration.GetSqlite()</c>. Tools may also create one directly.
+/// The router of a SQLite-file-per-tenant deployment: maps a tenant to its file, checks it on first use in this process
+/// (and again whenever another process changes the tenant: archive, delete, a newer schema), keeps the checked state in
+/// memory so a warm open runs no SQL, bounds the tenants holding pooled connections
+/// (<see cref="SqliteTenantOptions.MaxOpenTenants"/>, least recently used released first) and owns the
+/// <see cref="Catalog"/>. <c>UseSqlite</c> creates one per configuration; reach it with <c>configuration.GetSqlite()</c>.
+/// Tools may also create one directly.
 /// </summary>
-public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
+public sealed partial class SqliteTenantDatabases : IDisposable, IAsyncDisposable
 {
-    private static readonly ConditionalWeakTable<sqlite3, object> InitializedHandles = new();
-    private static readonly object Marker = new();
-
     private readonly ConcurrentDictionary<string, TenantFile> _files = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<TenantFile, byte> _open = new();
-    private readonly object _releaseGate = new();
+    private readonly OpenTenantSet _open;
     private readonly TenantPathTemplate _databasePath;
     private readonly TenantPathTemplate? _storagePath;
+    private readonly string[] _reservedPaths;
     private readonly string _connectionPragmas;
     private readonly Lazy<TenantCatalog> _catalog;
-    private int _openCount;
+    private readonly Lazy<TenantGenerations> _generations;
     private int _disposed;
 
-    /// <summary>Creates a router over <paramref name="options"/>, checking them (a path template that could leave the data root is refused).</summary>
+    /// <summary>Creates a router over <paramref name="options"/>, checking them (a path template that could leave the data root, or put one tenant's files inside another's, is refused).</summary>
     /// <param name="options">The layout, migrations and connection settings. Later changes to it are not seen.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message says which and how to fix it.</exception>
     public SqliteTenantDatabases(SqliteTenantOptions options)
@@ -50,27 +44,40 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
             throw new ArgumentException("BusyTimeout must not be negative.", nameof(options));
         }
 
+        if (options.UseCatalog && options.CreateAnyTenantOnFirstUse)
+        {
+            throw new ArgumentException(
+                "UseCatalog and CreateAnyTenantOnFirstUse contradict each other: with the catalog, tenants are created with TenantCatalog.CreateAsync. " +
+                "Set only one of them.", nameof(options));
+        }
+
         DataRoot = Path.GetFullPath(options.DataRoot);
         _databasePath = TenantPathTemplate.Parse(DataRoot, options.PathTemplate, nameof(options.PathTemplate));
         _storagePath = options.StoragePathTemplate is null ? null : TenantPathTemplate.Parse(DataRoot, options.StoragePathTemplate, nameof(options.StoragePathTemplate));
+        RefuseOverlappingTemplates();
         if (string.IsNullOrWhiteSpace(options.CatalogFileName) || options.CatalogFileName.IndexOfAny(['/', '\\']) >= 0 || options.CatalogFileName.StartsWith('.'))
         {
             throw new ArgumentException($"CatalogFileName \"{options.CatalogFileName}\" must be a plain file name inside DataRoot, such as \"platform.db\".", nameof(options));
         }
 
         CatalogPath = Path.Combine(DataRoot, options.CatalogFileName);
+        GenerationsPath = CatalogPath + "-generations";
+        _reservedPaths = [.. DurableFiles.CompanionsFirst(CatalogPath), GenerationsPath];
         Migrations = options.Migrations.ToArray();
         LatestVersion = options.Migrations.LatestVersion;
         MaxOpenTenants = options.MaxOpenTenants;
         UseCatalog = options.UseCatalog;
+        CreateAnyTenantOnFirstUse = options.CreateAnyTenantOnFirstUse;
         JournalMode = options.JournalMode;
         Synchronous = options.Synchronous;
         BusyTimeoutMilliseconds = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
         _connectionPragmas =
-            string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; ") +
+            SqliteConnections.BusyTimeout(BusyTimeoutMilliseconds) + " " +
             $"PRAGMA foreign_keys = {(options.ForeignKeys ? "ON" : "OFF")}; PRAGMA synchronous = {options.Synchronous.ToString().ToUpperInvariant()};" +
             (JournalMode == SqliteJournalMode.Wal ? string.Empty : $" PRAGMA journal_mode = {JournalMode.ToString().ToUpperInvariant()};");
+        _open = new OpenTenantSet(options.MaxOpenTenants);
         _catalog = new Lazy<TenantCatalog>(() => new TenantCatalog(this), LazyThreadSafetyMode.ExecutionAndPublication);
+        _generations = new Lazy<TenantGenerations>(() => TenantGenerations.Open(GenerationsPath), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The configured durability level; the migrator applies it too (a new tenant's steps do not fsync each commit under WAL).</summary>
@@ -89,10 +96,13 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
     public int MaxOpenTenants { get; }
 
     /// <summary>How many tenants hold pooled connections right now (at most <see cref="MaxOpenTenants"/> once an open returns).</summary>
-    public int OpenTenantCount => Volatile.Read(ref _openCount);
+    public int OpenTenantCount => _open.Count;
 
     /// <summary>Whether entering a tenant requires an active record in the <see cref="Catalog"/>.</summary>
     public bool UseCatalog { get; }
+
+    /// <summary>Whether any valid slug gets a new file on first use (<see cref="SqliteTenantOptions.CreateAnyTenantOnFirstUse"/>).</summary>
+    public bool CreateAnyTenantOnFirstUse { get; }
 
     /// <summary>The platform database that records tenants and runs lifecycle operations. Created on first use.</summary>
     public TenantCatalog Catalog => _catalog.Value;
@@ -102,6 +112,14 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
     internal SqliteJournalMode JournalMode { get; }
 
     internal int BusyTimeoutMilliseconds { get; }
+
+    /// <summary>The shared change counters' file (<c>{catalog}-generations</c>).</summary>
+    internal string GenerationsPath { get; }
+
+    internal TenantGenerations Generations => _generations.Value;
+
+    /// <summary>How many tenants the router keeps state for (bounded: about four times <see cref="MaxOpenTenants"/>).</summary>
+    internal int KnownTenantCount => _files.Count;
 
     /// <summary>The configuration this router belongs to (set by <c>UseSqlite</c>), so the catalog can make it forget tenants.</summary>
     internal TenantConfiguration? Configuration { get; set; }
@@ -117,6 +135,7 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
 
     /// <summary>The database of one tenant (what <c>TenantContext.GetDb()</c> returns under <c>UseSqlite</c>).</summary>
     /// <param name="tenant">The tenant's slug.</param>
+    /// <exception cref="ArgumentException">The slug is invalid, or reserved (its paths would be the catalog's).</exception>
     public SqliteTenantDatabase GetDatabase(string tenant)
     {
         var file = GetFile(TenantSlug.Validate(tenant));
@@ -125,21 +144,26 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
             ?? file.Database;
     }
 
-    /// <summary>Opens a connection to a tenant's file, creating and migrating it first if needed.</summary>
+    /// <summary>Opens a connection to a tenant's file, checking it on first use (and creating it when <see cref="CreateAnyTenantOnFirstUse"/>).</summary>
     /// <param name="tenant">The tenant's slug.</param>
     /// <returns>An open, pooled connection with the configured pragmas; dispose it to return it to the pool.</returns>
-    /// <exception cref="TenantDatabaseException">The file is newer than the code, not a database, not writable, or a migration failed.</exception>
+    /// <exception cref="TenantDatabaseException">The file is newer than the code, not a database, not writable, catalogued but missing, or a migration failed.</exception>
+    /// <exception cref="TenantUnavailableException">The tenant is archived, deleted, or unknown.</exception>
     public SqliteConnection OpenConnection(string tenant) => Open(GetFile(TenantSlug.Validate(tenant)));
 
-    /// <summary>Creates and migrates a tenant's file if needed, without keeping a connection.</summary>
+    /// <summary>
+    /// Creates (with <see cref="CreateAnyTenantOnFirstUse"/>, or when <paramref name="create"/> is true) and migrates a tenant's
+    /// file, without keeping a connection. SQLite has no asynchronous I/O: the work runs on a thread-pool thread, one
+    /// transaction per step, and <paramref name="cancellationToken"/> is honoured before each step (finished steps stay).
+    /// </summary>
     /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="create">Create the file when it does not exist, whatever <see cref="CreateAnyTenantOnFirstUse"/> says.</param>
+    /// <param name="cancellationToken">Stops before the next step.</param>
     /// <returns>The version the file was at before, and the version it is at now.</returns>
-    public Task<(int FromVersion, int ToVersion)> MigrateAsync(string tenant, CancellationToken cancellationToken = default)
+    public Task<(int FromVersion, int ToVersion)> MigrateAsync(string tenant, bool create = false, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var file = GetFile(TenantSlug.Validate(tenant));
-        return Task.FromResult(EnsureReady(file));
+        return Task.Run(() => MigrateFile(file, create || CreateAnyTenantOnFirstUse, cancellationToken), cancellationToken);
     }
 
     /// <summary>Releases a tenant's pooled connections (its files are closed once connections in use are returned).</summary>
@@ -148,252 +172,105 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
     {
         if (_files.TryGetValue(TenantSlug.Validate(tenant), out var file))
         {
-            Release(file);
+            _open.Release(file);
         }
         else
         {
-            ClearPool(ConnectionStringFor(GetDatabasePath(tenant)));
+            SqliteConnections.ClearPool(SqliteConnections.ConnectionString(GetDatabasePath(tenant)));
         }
     }
 
     internal TenantFile GetFile(string slug)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return _files.TryGetValue(slug, out var file) ? file : _files.GetOrAdd(slug, s => new TenantFile(s, _databasePath.Resolve(s)));
+        if (_files.TryGetValue(slug, out var file))
+        {
+            return file;
+        }
+
+        var path = _databasePath.Resolve(slug);
+        RefuseReserved(slug, path);
+        if (_files.Count >= 4 * MaxOpenTenants + 64)
+        {
+            Trim();
+        }
+
+        return _files.GetOrAdd(slug, static (s, p) => new TenantFile(s, p), path);
     }
 
-    internal SqliteConnection Open(TenantFile file)
+    /// <summary>Forgets tenants that hold no pooled connection (an object handed out for one keeps working on its own).</summary>
+    private void Trim()
     {
-        if (file.Unavailable is { } reason)
+        foreach (var pair in _files)
         {
-            throw Unavailable(file, reason);
-        }
-
-        if (!file.Ready && TryOpenCold(file) is { } cold)
-        {
-            return cold;
-        }
-
-        Touch(file);
-        var connection = new SqliteConnection(file.ConnectionString);
-        try
-        {
-            connection.Open();
-            var handle = connection.Handle!;
-            if (!InitializedHandles.TryGetValue(handle, out _))
+            if (Volatile.Read(ref pair.Value.Open) == 0)
             {
-                using (var command = connection.CreateCommand())
-                {
-                    command.CommandText = _connectionPragmas;
-                    command.ExecuteNonQuery();
-                }
-
-                InitializedHandles.AddOrUpdate(handle, Marker);
+                _files.TryRemove(pair);
             }
-        }
-        catch (SqliteException ex)
-        {
-            connection.Dispose();
-            if (!File.Exists(file.Path))
-            {
-                file.Ready = false;
-                throw new TenantDatabaseException(file.Slug, file.Path,
-                    $"The database file of tenant '{file.Slug}' ({file.Path}) disappeared while the tenant was in use ({ex.Message}). " +
-                    "Delete tenants through TenantCatalog.DeleteAsync; open the tenant again to create a new, empty database.", ex);
-            }
-
-            throw;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-
-        return connection;
-    }
-
-    /// <summary>
-    /// First use of a tenant in this process. An existing file is checked on the pooled connection that is handed out (no
-    /// separate open and close: closing the last connection to a WAL file checkpoints it); anything but a file at the latest
-    /// version in the configured journal mode goes through <see cref="EnsureReady"/>, which creates, migrates or reports it.
-    /// </summary>
-    /// <returns>The checked connection, or null when the file was made ready and a normal open should follow.</returns>
-    private SqliteConnection? TryOpenCold(TenantFile file)
-    {
-        if (File.Exists(file.Path))
-        {
-            SqliteConnection? connection = null;
-            try
-            {
-                connection = new SqliteConnection(file.ConnectionString);
-                connection.Open();
-                var handle = connection.Handle!;
-                if (!InitializedHandles.TryGetValue(handle, out _))
-                {
-                    using var pragmas = connection.CreateCommand();
-                    pragmas.CommandText = _connectionPragmas; // busy_timeout returns a row: keep it out of the version check below
-                    pragmas.ExecuteNonQuery();
-                    InitializedHandles.AddOrUpdate(handle, Marker);
-                }
-
-                using (var command = connection.CreateCommand())
-                {
-                    command.CommandText = "PRAGMA user_version; PRAGMA journal_mode;";
-                    int version;
-                    string? journal;
-                    using (var reader = command.ExecuteReader())
-                    {
-                        reader.Read();
-                        version = reader.GetInt32(0);
-                        reader.NextResult();
-                        reader.Read();
-                        journal = reader.GetString(0);
-                    }
-
-                    bool current = version == LatestVersion &&
-                        (JournalMode != SqliteJournalMode.Wal || string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase));
-                    if (current)
-                    {
-                        lock (file)
-                        {
-                            if (file.Unavailable is null)
-                            {
-                                file.Ready = true;
-                            }
-                        }
-
-                        if (file.Ready)
-                        {
-                            Touch(file);
-                            return connection;
-                        }
-                    }
-                }
-            }
-            catch (SqliteException)
-            {
-                // Not a database, locked, unreadable: EnsureReady reports it precisely (or waits and migrates).
-            }
-
-            if (connection is not null)
-            {
-                connection.Dispose();
-                ClearPool(file.ConnectionString); // never keep a pooled handle to a file we did not accept
-            }
-
-            if (file.Unavailable is { } reason)
-            {
-                throw Unavailable(file, reason);
-            }
-        }
-
-        EnsureReady(file);
-        return null;
-    }
-
-    /// <summary>Creates a tenant's file as a copy of <paramref name="templatePath"/> (online backup), migrated, fsynced once and published without overwriting.</summary>
-    /// <returns>False when the file appeared meanwhile (another creator won).</returns>
-    internal bool CreateFromTemplate(string slug, string templatePath)
-    {
-        var file = GetFile(slug);
-        lock (file)
-        {
-            var created = SqliteMigrator.CreateNew(this, slug, file.Path, to =>
-            {
-                using var from = new SqliteConnection(ConnectionStringFor(templatePath, SqliteOpenMode.ReadOnly, pooling: false));
-                from.Open();
-                SqliteMigrator.Execute(from, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};"));
-                from.BackupDatabase(to);
-            });
-            if (created is null)
-            {
-                return false;
-            }
-
-            file.Ready = true;
-            return true;
         }
     }
 
-    internal static TenantUnavailableException Unavailable(TenantFile file, TenantUnavailableReason reason) => reason == TenantUnavailableReason.Archived
-        ? new TenantUnavailableException(file.Slug, reason,
-            $"Tenant '{file.Slug}' was archived; its database can no longer be opened. Restore it with TenantCatalog.RestoreAsync(\"{file.Slug}\") " +
-            "(or `tenantctl restore`) and enter a new scope.")
-        : new TenantUnavailableException(file.Slug, reason,
-            $"Tenant '{file.Slug}' was deleted; its database is gone. Create it again with TenantCatalog.CreateAsync(\"{file.Slug}\") " +
-            "(or restore a backup) and enter a new scope.");
-
-    /// <summary>Creates and migrates the file if needed; returns (from, to) versions.</summary>
-    internal (int FromVersion, int ToVersion) EnsureReady(TenantFile file)
+    /// <summary>Refuses a slug whose database or storage path is, holds or lies in the catalog or its companions (<c>PathTemplate = "{tenant}.db"</c> and tenant <c>platform</c>).</summary>
+    internal void RefuseReserved(string slug, string databasePath)
     {
-        lock (file)
+        var storage = _storagePath?.Resolve(slug);
+        foreach (var reserved in _reservedPaths)
         {
-            if (file.Ready)
+            if (Overlaps(databasePath, reserved) || (storage is not null && Overlaps(storage, reserved)))
             {
-                return (LatestVersion, LatestVersion);
+                throw new ArgumentException(
+                    $"Tenant name '{slug}' is reserved here: its files would be {reserved}, which belongs to the tenant catalog. " +
+                    "Pick another name, or give the catalog another CatalogFileName or the tenants a PathTemplate in a folder of their own (\"tenants/{tenant}.db\").",
+                    "tenant");
             }
-
-            var result = SqliteMigrator.Migrate(this, file.Slug, file.Path, dryRun: false);
-            file.Ready = true;
-            return result;
         }
     }
 
-    internal void Touch(TenantFile file)
+    private static bool Overlaps(string a, string b)
+        => string.Equals(a, b, StringComparison.Ordinal)
+            || a.StartsWith(b + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || b.StartsWith(a + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private void RefuseOverlappingTemplates()
     {
-        file.LastUsed = Stopwatch.GetTimestamp();
-        if (Volatile.Read(ref file.Open) != 0 || Interlocked.CompareExchange(ref file.Open, 1, 0) != 0)
+        var databaseFiles = new[] { _databasePath, _databasePath.WithSuffix("-wal"), _databasePath.WithSuffix("-shm"), _databasePath.WithSuffix("-journal") };
+        foreach (var companion in databaseFiles.Skip(1))
+        {
+            if (_databasePath.CanOverlap(companion))
+            {
+                throw new ArgumentException(
+                    $"PathTemplate \"{_databasePath}\" is refused: one tenant's database could be another tenant's {companion.ToString()[(_databasePath.ToString().Length)..]} file " +
+                    "(tenant \"a-wal\" would open tenant \"a\"'s log). End the file name with an extension, such as \"tenants/{tenant}.db\".", "options");
+            }
+        }
+
+        if (_storagePath is null)
         {
             return;
         }
 
-        _open.TryAdd(file, 0);
-        if (Interlocked.Increment(ref _openCount) > MaxOpenTenants)
+        foreach (var database in databaseFiles)
         {
-            ReleaseLeastRecentlyUsed(file);
-        }
-    }
-
-    private void ReleaseLeastRecentlyUsed(TenantFile keep)
-    {
-        lock (_releaseGate)
-        {
-            int excess = Volatile.Read(ref _openCount) - MaxOpenTenants;
-            if (excess <= 0)
+            if (database.CanOverlap(_storagePath) || _storagePath.CanOverlap(database))
             {
-                return;
-            }
-
-            // Release a batch (an eighth of the bound) so that a stream of cold tenants sorts the open set rarely.
-            int target = excess + Math.Max(1, MaxOpenTenants / 8);
-            var candidates = new List<TenantFile>(_open.Count);
-            foreach (var pair in _open)
-            {
-                if (!ReferenceEquals(pair.Key, keep))
-                {
-                    candidates.Add(pair.Key);
-                }
-            }
-
-            candidates.Sort(static (a, b) => a.LastUsed.CompareTo(b.LastUsed));
-            for (int i = 0; i < candidates.Count && i < target; i++)
-            {
-                Release(candidates[i]);
+                throw new ArgumentException(
+                    $"PathTemplate \"{_databasePath}\" and StoragePathTemplate \"{_storagePath}\" overlap: one tenant's database could lie in another tenant's " +
+                    "storage folder (or be it), where that tenant could read or delete it. Give each its own folder, such as \"tenants/{tenant}.db\" and " +
+                    "\"files/{tenant}\", or nest both under the tenant's own folder: \"wikis/{tenant}/wiki.db\" and \"wikis/{tenant}/pages\".", "options");
             }
         }
     }
 
-    internal void Release(TenantFile file)
-    {
-        if (Interlocked.CompareExchange(ref file.Open, 0, 1) == 1)
-        {
-            _open.TryRemove(file, out _);
-            Interlocked.Decrement(ref _openCount);
-        }
+    internal static TenantUnavailableException Unavailable(string slug, TenantUnavailableReason reason, string? detail = null) => reason == TenantUnavailableReason.Archived
+        ? new TenantUnavailableException(slug, reason,
+            $"Tenant '{slug}' was archived; its database can no longer be opened. Restore it with TenantCatalog.RestoreAsync(\"{slug}\") " +
+            "(or `tenantctl restore`) and enter a new scope.")
+        : new TenantUnavailableException(slug, reason, detail ??
+            $"Tenant '{slug}' was deleted; its database is gone. Create it again with TenantCatalog.CreateAsync(\"{slug}\") " +
+            "(or restore a backup) and enter a new scope.");
 
-        ClearPool(file.ConnectionString);
-    }
+    internal static string ConnectionStringFor(string path, SqliteOpenMode mode = SqliteOpenMode.ReadWrite, bool pooling = true)
+        => SqliteConnections.ConnectionString(path, mode, pooling);
 
     /// <summary>Forgets a tenant's in-memory state before its file is deleted: objects handed out for it refuse to open from now on.</summary>
     internal void Invalidate(string slug)
@@ -401,33 +278,26 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
         var file = GetFile(slug);
         lock (file)
         {
-            file.Unavailable = TenantUnavailableReason.NotFound;
+            file.Deleted = true;
             file.Ready = false;
         }
 
-        Release(file);
+        _open.Release(file);
         _files.TryRemove(new KeyValuePair<string, TenantFile>(slug, file));
+        Generations.Bump(slug);
     }
 
-    /// <summary>Marks a tenant archived (or available again) for connections opened from now on.</summary>
-    internal void SetArchived(string slug, bool archived)
+    /// <summary>Records a change to a tenant (archive, restore, create, a migration step) for every process, and drops this process's cached state.</summary>
+    internal void Changed(string slug, bool releasePool)
     {
-        var file = GetFile(slug);
-        file.Unavailable = archived ? TenantUnavailableReason.Archived : null;
-        if (archived)
+        Generations.Bump(slug);
+        if (releasePool && _files.TryGetValue(slug, out var file))
         {
-            Release(file);
+            _open.Release(file);
         }
-    }
 
-    internal static void ClearPool(string connectionString)
-    {
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
+        Configuration?.Forget(slug);
     }
-
-    internal static string ConnectionStringFor(string path, SqliteOpenMode mode = SqliteOpenMode.ReadWrite, bool pooling = true)
-        => new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = pooling, Cache = SqliteCacheMode.Private }.ToString();
 
     /// <summary>Releases every pooled connection of this router's tenants and of the catalog.</summary>
     public void Dispose()
@@ -439,13 +309,18 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
 
         foreach (var file in _files.Values)
         {
-            Release(file);
+            _open.Release(file);
         }
 
         _files.Clear();
         if (_catalog.IsValueCreated)
         {
             _catalog.Value.ReleasePool();
+        }
+
+        if (_generations.IsValueCreated)
+        {
+            _generations.Value.Dispose();
         }
     }
 
@@ -454,36 +329,5 @@ public sealed class SqliteTenantDatabases : IDisposable, IAsyncDisposable
     {
         Dispose();
         return default;
-    }
-}
-
-/// <summary>The router's in-memory state for one tenant file.</summary>
-internal sealed class TenantFile
-{
-    public readonly string Slug;
-    public readonly string Path;
-    public readonly string ConnectionString;
-    public volatile bool Ready;
-    public int Open;
-    public long LastUsed;
-    public SqliteTenantDatabase? Database;
-    private int _unavailable = -1;
-
-    public TenantFile(string slug, string path)
-    {
-        Slug = slug;
-        Path = path;
-        ConnectionString = SqliteTenantDatabases.ConnectionStringFor(path);
-    }
-
-    public TenantUnavailableReason? Unavailable
-    {
-        get
-        {
-            int value = Volatile.Read(ref _unavailable);
-            return value < 0 ? null : (TenantUnavailableReason)value;
-        }
-
-        set => Volatile.Write(ref _unavailable, value is { } v ? (int)v : -1);
     }
 }

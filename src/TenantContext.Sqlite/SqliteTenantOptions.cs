@@ -9,13 +9,17 @@ public sealed class SqliteTenantOptions
     /// <summary>
     /// Where a tenant's database lives under <see cref="DataRoot"/>; <c>{tenant}</c> is replaced by the tenant's slug
     /// (<c>tenants/{tenant}.db</c> by default; <c>wikis/{tenant}/wiki.db</c> also works). It must be relative, use
-    /// <c>{tenant}</c>, and contain no <c>..</c> segment, so that no tenant can reach a file outside <see cref="DataRoot"/>.
+    /// <c>{tenant}</c> once, and contain no <c>..</c> segment, so that no tenant can reach a file outside <see cref="DataRoot"/>; a
+    /// template under which one tenant's database could be another's <c>-wal</c> file (<c>"{tenant}"</c>) is refused. A tenant
+    /// whose database would be the catalog (<c>"{tenant}.db"</c> and tenant <c>platform</c>) is refused by name.
     /// </summary>
     public string PathTemplate { get; set; } = "tenants/{tenant}.db";
 
     /// <summary>
     /// The tenant's file-storage folder under <see cref="DataRoot"/> (same rules as <see cref="PathTemplate"/>), deleted with the
-    /// tenant by <see cref="TenantCatalog.DeleteAsync"/>. Null (the default) when the package does not manage one.
+    /// tenant by <see cref="TenantCatalog.DeleteAsync"/>. Null (the default) when the package does not manage one. Templates under
+    /// which one tenant's database could lie in another tenant's folder (<c>f/{tenant}</c> and <c>f/{tenant}-db/x.db</c>) are
+    /// refused; a tenant's database inside its own folder (<c>w/{tenant}/wiki.db</c> and <c>w/{tenant}/pages</c>) is fine.
     /// </summary>
     public string? StoragePathTemplate { get; set; }
 
@@ -24,10 +28,19 @@ public sealed class SqliteTenantOptions
 
     /// <summary>
     /// When true, a tenant can be entered only if <see cref="TenantCatalog"/> lists it as active: unknown tenants are refused with
-    /// <see cref="TenantUnavailableReason.NotFound"/> and archived ones with <see cref="TenantUnavailableReason.Archived"/>.
-    /// False by default: any valid slug gets its file, created on first use.
+    /// <see cref="TenantUnavailableReason.NotFound"/> and archived ones with <see cref="TenantUnavailableReason.Archived"/>, in
+    /// every process that uses this data root. Files are created only by <see cref="TenantCatalog.CreateAsync"/> (and the split).
     /// </summary>
     public bool UseCatalog { get; set; }
+
+    /// <summary>
+    /// Without <see cref="UseCatalog"/>: when true, resolution is <em>open</em> — any valid slug gets a new database file on its
+    /// first use, so anyone who can choose a tenant name (a subdomain, a path segment) creates a file. False by default: only
+    /// tenants whose file exists are served (make them with <see cref="TenantCatalog.CreateAsync"/> or
+    /// <c>MigrateAsync(tenant, create: true)</c>), and an unknown tenant is refused with <see cref="TenantUnavailableReason.NotFound"/>.
+    /// Cannot be combined with <see cref="UseCatalog"/>.
+    /// </summary>
+    public bool CreateAnyTenantOnFirstUse { get; set; }
 
     /// <summary>The schema steps applied to every tenant database, in version order, on first use.</summary>
     public SqliteMigrationCollection Migrations { get; } = new();

@@ -1,20 +1,27 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Tenancy.Sqlite;
 
 /// <summary>
 /// The platform database (<c>{DataRoot}/platform.db</c>) that records tenants and their state, and the lifecycle
-/// operations on tenant files: create (optionally from a template, by SQLite online backup), list, archive, restore,
-/// delete, backup, check, vacuum, stats, migrate-all and the split of a shared database. Reach it with
+/// operations on tenant files: create (optionally from a template, by SQLite online backup), import, list, archive,
+/// restore, delete, backup, check, vacuum, stats, migrate-all and the split of a shared database. Reach it with
 /// <c>configuration.GetSqlite().Catalog</c>.
 /// </summary>
+/// <remarks>
+/// SQLite has no asynchronous I/O. Every <c>…Async</c> method runs its blocking work on a thread-pool thread (so a
+/// request thread is never blocked) and honours its <see cref="CancellationToken"/> between steps: between migration
+/// steps, between tenants, between the files of a delete. A step that has started finishes (a transaction is never
+/// left half-done), and a creation whose file is published is always catalogued.
+/// </remarks>
 public sealed partial class TenantCatalog : ITenantCatalog
 {
-    private const int SqliteConstraint = 19;
+    private const string Columns = "slug, state, created_at, archived_at, template";
     private readonly SqliteTenantDatabases _router;
     private readonly string _connectionString;
+    private readonly string _pragmas;
     private readonly object _schemaGate = new();
     private volatile bool _schemaReady;
 
@@ -22,142 +29,109 @@ public sealed partial class TenantCatalog : ITenantCatalog
     {
         _router = router;
         Path = router.CatalogPath;
-        _connectionString = SqliteTenantDatabases.ConnectionStringFor(Path, SqliteOpenMode.ReadWriteCreate);
+        _connectionString = SqliteConnections.ConnectionString(Path, SqliteOpenMode.ReadWriteCreate);
+        _pragmas = SqliteConnections.BusyTimeout(router.BusyTimeoutMilliseconds);
     }
 
     /// <summary>The absolute path of the catalog database.</summary>
     public string Path { get; }
 
-    /// <summary>Looks a tenant up.</summary>
+    /// <summary>Looks a tenant up. A tenant whose delete was interrupted is not listed (its tombstone remains until <see cref="DeleteAsync"/> finishes).</summary>
     /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="cancellationToken">Cancels before the look-up starts.</param>
     /// <returns>The record, or null when the tenant is not catalogued.</returns>
     public Task<TenantRecord?> GetAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var slug = TenantSlug.Validate(tenant);
-        return Run(() => Find(slug), cancellationToken);
+        return Run(_ => Find(slug), cancellationToken);
     }
 
     /// <summary>
     /// Creates a tenant: its database (migrated to the latest version), optionally as a copy of <paramref name="fromTemplate"/>'s
-    /// database taken with SQLite's online backup, and its catalog record. An existing, uncatalogued file for the tenant is
-    /// adopted (migrated and catalogued) when no template is given.
+    /// database taken with SQLite's online backup, then its catalog record. The file is built aside, fsynced and published
+    /// (never over an existing file) before the record is written, so a record never points at a file that a power loss
+    /// could take away. Files left by anything else under the tenant's name (a database, its <c>-wal</c> or <c>-journal</c>, a
+    /// storage folder) are never adopted silently: the creation is refused; adopt them with <see cref="ImportAsync"/> or remove
+    /// them with <see cref="DeleteAsync"/>.
     /// </summary>
     /// <param name="tenant">The new tenant's slug.</param>
     /// <param name="fromTemplate">A tenant whose database is copied (it may be in use), or null for an empty, migrated database.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="cancellationToken">Honoured before each migration step of the new file; once the file is published, the record is written.</param>
     /// <returns>The new record.</returns>
-    /// <exception cref="TenantAlreadyExistsException">The tenant is catalogued already, or a template copy would overwrite its file.</exception>
+    /// <exception cref="TenantAlreadyExistsException">The tenant is catalogued, its delete was interrupted, or files of that name exist.</exception>
     /// <exception cref="TenantUnavailableException">The template has no database file.</exception>
+    /// <exception cref="ArgumentException">The name is invalid, or reserved (its files would be the catalog's).</exception>
     public Task<TenantRecord> CreateAsync(string tenant, string? fromTemplate = null, CancellationToken cancellationToken = default)
     {
         var slug = TenantSlug.Validate(tenant);
         var template = fromTemplate is null ? null : TenantSlug.Validate(fromTemplate, nameof(fromTemplate));
-        return Run(() => Create(slug, template), cancellationToken);
+        _router.RefuseReserved(slug, _router.GetDatabasePath(slug));
+        return Run(ct => Create(slug, template, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Catalogues a tenant whose database file already exists without a record (made by a split, copied in by hand, or
+    /// created on first use without the catalog): the explicit opt-in that <see cref="CreateAsync"/> never does silently.
+    /// The file is migrated to the latest version first.
+    /// </summary>
+    /// <param name="tenant">The tenant's slug.</param>
+    /// <param name="cancellationToken">Honoured before each migration step.</param>
+    /// <returns>The new record.</returns>
+    /// <exception cref="TenantAlreadyExistsException">The tenant is catalogued already, or its delete was interrupted.</exception>
+    /// <exception cref="TenantUnavailableException">There is no file to import.</exception>
+    public Task<TenantRecord> ImportAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        var slug = TenantSlug.Validate(tenant);
+        _router.RefuseReserved(slug, _router.GetDatabasePath(slug));
+        return Run(ct => Import(slug, ct), cancellationToken);
     }
 
     /// <summary>Lists catalogued tenants in slug order.</summary>
     /// <param name="includeArchived">Whether archived tenants are listed too (true by default).</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="cancellationToken">Cancels before the listing starts.</param>
     public Task<IReadOnlyList<TenantRecord>> ListAsync(bool includeArchived = true, CancellationToken cancellationToken = default)
-        => Run(() => List(includeArchived), cancellationToken);
+        => Run(_ => List(includeArchived), cancellationToken);
 
     /// <summary>
-    /// Archives a tenant: it can no longer be entered, and connections opened from now on — even through a database object
-    /// handed out before — are refused with <see cref="TenantUnavailableReason.Archived"/>. Connections already open finish their work.
+    /// Archives a tenant: it can no longer be entered, and connections opened from now on — in this process or any other on
+    /// this machine, even through a database object handed out before — are refused with <see cref="TenantUnavailableReason.Archived"/>.
+    /// Connections already open finish their work.
     /// </summary>
     /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="cancellationToken">Cancels before the change starts.</param>
     /// <returns>The updated record.</returns>
     /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
     public Task<TenantRecord> ArchiveAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var slug = TenantSlug.Validate(tenant);
-        return Run(() => SetState(slug, TenantState.Archived), cancellationToken);
+        return Run(_ => SetState(slug, TenantState.Archived), cancellationToken);
     }
 
-    /// <summary>Restores an archived tenant so it can be entered again.</summary>
+    /// <summary>Restores an archived tenant so it can be entered again (by every process).</summary>
     /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
+    /// <param name="cancellationToken">Cancels before the change starts.</param>
     /// <returns>The updated record.</returns>
     /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
     public Task<TenantRecord> RestoreAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var slug = TenantSlug.Validate(tenant);
-        return Run(() => SetState(slug, TenantState.Active), cancellationToken);
+        return Run(_ => SetState(slug, TenantState.Active), cancellationToken);
     }
 
     /// <summary>
-    /// Deletes a tenant for good: its record, its database with <c>-wal</c>, <c>-shm</c> and <c>-journal</c>, and its storage folder
-    /// (<see cref="SqliteTenantOptions.StoragePathTemplate"/>). Pooled connections are cleared first. Safe to re-run after an interruption.
+    /// Deletes a tenant for good. First its record becomes a tombstone (the tenant can no longer be entered, listed or created
+    /// again), then its files go — <c>-wal</c> and <c>-journal</c> before the database (a stale log must never be replayed into a
+    /// later file of the same name), then its storage folder (<see cref="SqliteTenantOptions.StoragePathTemplate"/>) — and the
+    /// folders are fsynced; the tombstone goes last. An interrupted delete (a crash, a cancellation) leaves the tombstone:
+    /// run <see cref="DeleteAsync"/> again to finish it. Uncatalogued files of that name are deleted too.
     /// </summary>
     /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
-    /// <returns>Whether there was anything (a record or a file) to delete.</returns>
+    /// <param name="cancellationToken">Honoured between files; re-run the delete to finish.</param>
+    /// <returns>Whether there was anything (a record, a tombstone or a file) to delete.</returns>
     public Task<bool> DeleteAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var slug = TenantSlug.Validate(tenant);
-        return Run(() => Delete(slug), cancellationToken);
-    }
-
-    /// <summary>
-    /// Copies a tenant's database to <paramref name="destination"/> with SQLite's online backup (a consistent snapshot, taken while
-    /// the tenant stays in use). The copy is written to a temporary file and renamed into place, replacing an older backup.
-    /// </summary>
-    /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="destination">The backup file to write.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
-    /// <exception cref="TenantUnavailableException">The tenant has no database file.</exception>
-    public Task BackupAsync(string tenant, string destination, CancellationToken cancellationToken = default)
-    {
-        var slug = TenantSlug.Validate(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        return Run(() =>
-        {
-            var source = ExistingFile(slug);
-            CopyDatabase(source, System.IO.Path.GetFullPath(destination), overwrite: true);
-            return true;
-        }, cancellationToken);
-    }
-
-    /// <summary>Runs <c>PRAGMA integrity_check</c> and <c>PRAGMA foreign_key_check</c> on a tenant's database (read-only).</summary>
-    /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
-    /// <returns>What the checks found; a file that is not a database is reported as an integrity error.</returns>
-    /// <exception cref="TenantUnavailableException">The tenant has no database file.</exception>
-    public Task<TenantCheckResult> CheckAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        var slug = TenantSlug.Validate(tenant);
-        return Run(() => Check(slug, ExistingFile(slug)), cancellationToken);
-    }
-
-    /// <summary>Rebuilds a tenant's database with <c>VACUUM</c>, returning free pages to the file system.</summary>
-    /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
-    /// <returns>The stats after the vacuum.</returns>
-    public Task<TenantStats> VacuumAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        var slug = TenantSlug.Validate(tenant);
-        return Run(() =>
-        {
-            var path = ExistingFile(slug);
-            using (var connection = _router.OpenConnection(slug))
-            {
-                SqliteMigrator.Execute(connection, null, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
-            }
-
-            return Stats(slug, path);
-        }, cancellationToken);
-    }
-
-    /// <summary>Reads a tenant's size (database plus log), schema version and last write time, without changing anything.</summary>
-    /// <param name="tenant">The tenant's slug.</param>
-    /// <param name="cancellationToken">Cancels before the work starts.</param>
-    /// <exception cref="TenantUnavailableException">The tenant has no database file.</exception>
-    public Task<TenantStats> StatsAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        var slug = TenantSlug.Validate(tenant);
-        return Run(() => Stats(slug, ExistingFile(slug)), cancellationToken);
+        return Run(ct => Delete(slug, ct), cancellationToken);
     }
 
     /// <summary>The resolver used when <see cref="SqliteTenantOptions.UseCatalog"/> is on: active tenants only.</summary>
@@ -181,17 +155,30 @@ public sealed partial class TenantCatalog : ITenantCatalog
         return new TenantInfo(slug, record);
     }
 
-    internal void ReleasePool() => SqliteTenantDatabases.ClearPool(_connectionString);
-
-    private static Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken)
+    /// <summary>What the catalog says of a tenant (one query), for the router's first-touch checks.</summary>
+    internal CatalogState StateOf(string slug)
     {
-        if (cancellationToken.IsCancellationRequested)
+        using var connection = OpenCatalog();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT state FROM tenants WHERE slug = $slug UNION ALL SELECT 'deleting' FROM tombstones WHERE slug = $slug;";
+        command.Parameters.AddWithValue("$slug", slug);
+        var state = command.ExecuteScalar() as string;
+        return state switch
         {
-            return Task.FromCanceled<T>(cancellationToken);
-        }
-
-        return Task.Run(work, cancellationToken);
+            null => CatalogState.Absent,
+            "active" => CatalogState.Active,
+            "archived" => CatalogState.Archived,
+            _ => CatalogState.Deleting,
+        };
     }
+
+    internal void ReleasePool() => SqliteConnections.ClearPool(_connectionString);
+
+    /// <summary>Runs blocking SQLite work on a thread-pool thread; the work checks the token between its steps.</summary>
+    private static Task<T> Run<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken)
+        => cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<T>(cancellationToken)
+            : Task.Run(() => work(cancellationToken), cancellationToken);
 
     private SqliteConnection OpenCatalog()
     {
@@ -207,37 +194,34 @@ public sealed partial class TenantCatalog : ITenantCatalog
             }
         }
 
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        SqliteMigrator.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_router.BusyTimeoutMilliseconds};"));
-        return connection;
+        return SqliteConnections.Open(_connectionString, _pragmas);
     }
 
+    /// <summary>Version 1: <c>tenants</c>. Version 2: <c>tombstones</c>, the tenants whose delete has not finished.</summary>
     private void CreateSchema()
     {
-        Directory.CreateDirectory(_router.DataRoot);
-        using var connection = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(Path, SqliteOpenMode.ReadWriteCreate, pooling: false));
+        DurableFiles.CreateDirectory(_router.DataRoot);
         try
         {
-            connection.Open();
-            SqliteMigrator.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_router.BusyTimeoutMilliseconds};"));
-            if (SqliteMigrator.ReadVersion(connection, null) >= 1)
+            using var connection = SqliteConnections.OpenUnpooled(Path, SqliteOpenMode.ReadWriteCreate, _router.BusyTimeoutMilliseconds);
+            if (SqliteConnections.ReadVersion(connection, null) >= 2)
             {
                 return;
             }
 
-            SqliteMigrator.Execute(connection, null, "PRAGMA journal_mode = WAL;");
+            SqliteConnections.Execute(connection, null, "PRAGMA journal_mode = WAL;");
             using var transaction = connection.BeginTransaction(deferred: false);
-            if (SqliteMigrator.ReadVersion(connection, transaction) < 1)
+            if (SqliteConnections.ReadVersion(connection, transaction) < 2)
             {
-                SqliteMigrator.Execute(connection, transaction,
+                SqliteConnections.Execute(connection, transaction,
                     "CREATE TABLE IF NOT EXISTS tenants (slug TEXT NOT NULL PRIMARY KEY, state TEXT NOT NULL CHECK (state IN ('active', 'archived')), " +
-                    "created_at TEXT NOT NULL, archived_at TEXT, template TEXT) WITHOUT ROWID; PRAGMA user_version = 1;");
+                    "created_at TEXT NOT NULL, archived_at TEXT, template TEXT) WITHOUT ROWID; " +
+                    "CREATE TABLE IF NOT EXISTS tombstones (slug TEXT NOT NULL PRIMARY KEY, deleted_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;");
             }
 
             transaction.Commit();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
+        catch (SqliteException ex) when (SqliteConnections.IsCorrupt(ex))
         {
             throw new InvalidOperationException(
                 $"The tenant catalog {Path} is not a usable SQLite database ({ex.Message}). Restore it from a backup or move it aside; it was not changed.", ex);
@@ -248,7 +232,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
     {
         using var connection = OpenCatalog();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT slug, state, created_at, archived_at, template FROM tenants WHERE slug = $slug;";
+        command.CommandText = $"SELECT {Columns} FROM tenants WHERE slug = $slug;";
         command.Parameters.AddWithValue("$slug", slug);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadRecord(reader) : null;
@@ -259,8 +243,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
         using var connection = OpenCatalog();
         using var command = connection.CreateCommand();
         command.CommandText = includeArchived
-            ? "SELECT slug, state, created_at, archived_at, template FROM tenants ORDER BY slug;"
-            : "SELECT slug, state, created_at, archived_at, template FROM tenants WHERE state = 'active' ORDER BY slug;";
+            ? $"SELECT {Columns} FROM tenants ORDER BY slug;"
+            : $"SELECT {Columns} FROM tenants WHERE state = 'active' ORDER BY slug;";
         using var reader = command.ExecuteReader();
         var records = new List<TenantRecord>();
         while (reader.Read())
@@ -278,41 +262,84 @@ public sealed partial class TenantCatalog : ITenantCatalog
         reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
         reader.IsDBNull(4) ? null : reader.GetString(4));
 
-    private TenantRecord Create(string slug, string? template)
+    private TenantRecord Create(string slug, string? template, CancellationToken cancellationToken)
     {
-        if (Find(slug) is not null)
+        RefuseExisting(slug);
+        var path = _router.GetDatabasePath(slug);
+        if (Leftovers(slug).FirstOrDefault() is { } leftover)
         {
             throw new TenantAlreadyExistsException(slug,
-                $"Tenant '{slug}' is already in the catalog. Pick another name, or delete it first with TenantCatalog.DeleteAsync(\"{slug}\").");
+                $"Tenant '{slug}' is not catalogued, but {leftover} exists (left by an earlier tenant of that name, a split, or a process without the catalog). " +
+                $"It was not adopted. Adopt the files with TenantCatalog.ImportAsync(\"{slug}\"), or remove them with DeleteAsync(\"{slug}\") and create the tenant again.");
         }
 
-        var path = _router.GetDatabasePath(slug);
+        Action<SqliteConnection>? seed = null;
         if (template is not null)
         {
             var source = ExistingFile(template);
-            if (File.Exists(path))
+            seed = to =>
             {
-                throw new TenantAlreadyExistsException(slug,
-                    $"Tenant '{slug}' is not catalogued, but its database file {path} exists, so copying template '{template}' over it was refused. " +
-                    $"Adopt the file with CreateAsync(\"{slug}\") (no template), or delete it with DeleteAsync(\"{slug}\") first.");
-            }
-
-            if (!_router.CreateFromTemplate(slug, source))
-            {
-                throw new TenantAlreadyExistsException(slug,
-                    $"{path} appeared while it was being created (another process created the same tenant). Use it, or delete it first.");
-            }
+                using var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
+                from.BackupDatabase(to);
+            };
         }
-        else
+
+        if (SqliteMigrator.CreateNew(_router, slug, path, seed, cancellationToken) is null)
         {
-            _router.EnsureReady(_router.GetFile(slug));
+            throw new TenantAlreadyExistsException(slug,
+                $"{path} appeared while tenant '{slug}' was being created (another process created the same tenant). Use it, or delete it first.");
         }
 
+        // The file is durable and published: from here on, the record is written whatever the token says.
+        return Insert(slug, template);
+    }
+
+    private TenantRecord Import(string slug, CancellationToken cancellationToken)
+    {
+        RefuseExisting(slug);
+        var path = ExistingFile(slug);
+        SqliteMigrator.Migrate(_router, slug, path, allowCreate: false, dryRun: false, cancellationToken);
+        return Insert(slug, template: null);
+    }
+
+    private void RefuseExisting(string slug)
+    {
+        switch (StateOf(slug))
+        {
+            case CatalogState.Active or CatalogState.Archived:
+                throw new TenantAlreadyExistsException(slug,
+                    $"Tenant '{slug}' is already in the catalog. Pick another name, or delete it first with TenantCatalog.DeleteAsync(\"{slug}\").");
+            case CatalogState.Deleting:
+                throw new TenantAlreadyExistsException(slug,
+                    $"Tenant '{slug}' is still being deleted (an earlier delete was interrupted and left its tombstone). Finish it with " +
+                    $"TenantCatalog.DeleteAsync(\"{slug}\"), then create the tenant again.");
+        }
+    }
+
+    /// <summary>Files or folders under a tenant's name: its database and companions, its storage folder.</summary>
+    private IEnumerable<string> Leftovers(string slug)
+    {
+        foreach (var file in DurableFiles.CompanionsFirst(_router.GetDatabasePath(slug)))
+        {
+            if (File.Exists(file))
+            {
+                yield return file;
+            }
+        }
+
+        if (_router.GetStoragePath(slug) is { } storage && Directory.Exists(storage))
+        {
+            yield return storage;
+        }
+    }
+
+    private TenantRecord Insert(string slug, string? template)
+    {
         var record = new TenantRecord(slug, TenantState.Active, TruncateToSeconds(DateTimeOffset.UtcNow), null, template);
         using (var connection = OpenCatalog())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "INSERT INTO tenants (slug, state, created_at, template) VALUES ($slug, 'active', $created, $template);";
+            command.CommandText = $"INSERT INTO tenants ({Columns}) VALUES ($slug, 'active', $created, NULL, $template);";
             command.Parameters.AddWithValue("$slug", slug);
             command.Parameters.AddWithValue("$created", record.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
             command.Parameters.AddWithValue("$template", (object?)template ?? DBNull.Value);
@@ -320,14 +347,13 @@ public sealed partial class TenantCatalog : ITenantCatalog
             {
                 command.ExecuteNonQuery();
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteConstraint)
+            catch (SqliteException ex) when (ex.SqliteErrorCode == raw.SQLITE_CONSTRAINT)
             {
                 throw new TenantAlreadyExistsException(slug, $"Tenant '{slug}' was catalogued by someone else at the same time. Use it, or pick another name.");
             }
         }
 
-        _router.SetArchived(slug, false);
-        _router.Configuration?.Forget(slug);
+        _router.Changed(slug, releasePool: false);
         return record;
     }
 
@@ -349,64 +375,86 @@ public sealed partial class TenantCatalog : ITenantCatalog
             }
         }
 
-        _router.SetArchived(slug, state == TenantState.Archived);
-        _router.Configuration?.Forget(slug);
+        _router.Changed(slug, releasePool: state == TenantState.Archived);
         return Find(slug)!;
     }
 
-    private bool Delete(string slug)
+    private bool Delete(string slug, CancellationToken cancellationToken)
     {
-        bool existed;
+        bool existed = Leftovers(slug).Any();
         using (var connection = OpenCatalog())
+        using (var transaction = connection.BeginTransaction(deferred: false))
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "DELETE FROM tenants WHERE slug = $slug;";
+            // The record becomes a tombstone in one transaction: from now on the tenant cannot be entered or created again.
+            command.Transaction = transaction;
+            command.CommandText =
+                "SELECT (SELECT count(*) FROM tenants WHERE slug = $slug) + (SELECT count(*) FROM tombstones WHERE slug = $slug);";
             command.Parameters.AddWithValue("$slug", slug);
-            existed = command.ExecuteNonQuery() > 0;
+            command.Parameters.AddWithValue("$now", TruncateToSeconds(DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture));
+            existed |= (long)command.ExecuteScalar()! > 0;
+            if (!existed)
+            {
+                return false;
+            }
+
+            command.CommandText = "DELETE FROM tenants WHERE slug = $slug; INSERT OR IGNORE INTO tombstones (slug, deleted_at) VALUES ($slug, $now);";
+            command.ExecuteNonQuery();
+            transaction.Commit();
         }
 
         _router.Invalidate(slug);
         _router.Configuration?.Forget(slug);
         var path = _router.GetDatabasePath(slug);
-        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        foreach (var file in DurableFiles.CompanionsFirst(path))
         {
-            existed |= DeleteFile(slug, file);
+            cancellationToken.ThrowIfCancellationRequested();
+            DeleteFile(slug, file);
+        }
+
+        if (Directory.Exists(System.IO.Path.GetDirectoryName(path)))
+        {
+            DurableFiles.FlushDirectory(System.IO.Path.GetDirectoryName(path)!);
         }
 
         if (_router.GetStoragePath(slug) is { } storage && Directory.Exists(storage))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 Directory.Delete(storage, recursive: true);
-                existed = true;
+                DurableFiles.FlushDirectory(System.IO.Path.GetDirectoryName(storage)!);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new TenantDatabaseException(slug, path,
                     $"Tenant '{slug}' was removed from the catalog and its database deleted, but its storage folder {storage} could not be deleted ({ex.Message}). " +
-                    "Fix the permissions or close the files in use, then run DeleteAsync again.", ex);
+                    "Fix the permissions or close the files in use, then run DeleteAsync again: until then the name stays reserved.", ex);
             }
         }
 
-        return existed;
-    }
-
-    private static bool DeleteFile(string slug, string file)
-    {
-        if (!File.Exists(file))
+        using (var connection = OpenCatalog())
+        using (var command = connection.CreateCommand())
         {
-            return false;
+            command.CommandText = "DELETE FROM tombstones WHERE slug = $slug;";
+            command.Parameters.AddWithValue("$slug", slug);
+            command.ExecuteNonQuery();
         }
 
+        return true;
+    }
+
+    private static void DeleteFile(string slug, string file)
+    {
         try
         {
-            File.Delete(file);
-            return true;
+            DurableFiles.Delete(file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new TenantDatabaseException(slug, file,
-                $"Tenant '{slug}' was removed from the catalog, but {file} could not be deleted ({ex.Message}). Fix the permissions and run DeleteAsync again.", ex);
+                $"Tenant '{slug}' was removed from the catalog, but {file} could not be deleted ({ex.Message}). Fix the permissions and run " +
+                "DeleteAsync again: until then the name stays reserved.", ex);
         }
     }
 
@@ -422,159 +470,5 @@ public sealed partial class TenantCatalog : ITenantCatalog
         return path;
     }
 
-    /// <summary>Online backup of <paramref name="source"/> into a temporary file beside <paramref name="destination"/>, then a rename.</summary>
-    private void CopyDatabase(string source, string destination, bool overwrite)
-    {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
-        var temporary = destination + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var from = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(source, SqliteOpenMode.ReadOnly, pooling: false)))
-            using (var to = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(temporary, SqliteOpenMode.ReadWriteCreate, pooling: false)))
-            {
-                from.Open();
-                SqliteMigrator.Execute(from, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_router.BusyTimeoutMilliseconds};"));
-                to.Open();
-                from.BackupDatabase(to);
-                if (_router.JournalMode != SqliteJournalMode.Wal)
-                {
-                    SqliteMigrator.Execute(to, null, "PRAGMA journal_mode = DELETE;");
-                }
-            }
-
-            File.Move(temporary, destination, overwrite);
-        }
-        catch (IOException) when (!overwrite && File.Exists(destination))
-        {
-            throw new TenantAlreadyExistsException(System.IO.Path.GetFileNameWithoutExtension(destination),
-                $"{destination} appeared while it was being created (another process created the same tenant). Use it, or delete it first.");
-        }
-        finally
-        {
-            foreach (var leftover in new[] { temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm" })
-            {
-                if (File.Exists(leftover))
-                {
-                    File.Delete(leftover);
-                }
-            }
-        }
-    }
-
-    private TenantCheckResult Check(string slug, string path)
-    {
-        var integrity = new List<string>();
-        var foreignKeys = new List<string>();
-        try
-        {
-            using var connection = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(path, SqliteOpenMode.ReadOnly, pooling: false));
-            connection.Open();
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = "PRAGMA integrity_check;";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    var line = reader.GetString(0);
-                    if (!string.Equals(line, "ok", StringComparison.Ordinal))
-                    {
-                        integrity.Add(line);
-                    }
-                }
-            }
-
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = "PRAGMA foreign_key_check;";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    foreignKeys.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{reader.GetString(0)} row {(reader.IsDBNull(1) ? "?" : reader.GetInt64(1).ToString(CultureInfo.InvariantCulture))} references a missing row in {reader.GetString(2)}"));
-                }
-            }
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
-        {
-            integrity.Add($"not a usable SQLite database: {ex.Message}");
-        }
-
-        return new TenantCheckResult(slug, integrity, foreignKeys);
-    }
-
-    private static TenantStats Stats(string slug, string path)
-    {
-        int version;
-        using (var connection = new SqliteConnection(SqliteTenantDatabases.ConnectionStringFor(path, SqliteOpenMode.ReadOnly, pooling: false)))
-        {
-            connection.Open();
-            try
-            {
-                version = SqliteMigrator.ReadVersion(connection, null);
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
-            {
-                throw new TenantDatabaseCorruptException(slug, path, ex);
-            }
-        }
-
-        var database = new FileInfo(path);
-        var log = new FileInfo(path + "-wal");
-        long size = database.Length + (log.Exists ? log.Length : 0);
-        var lastWrite = log.Exists && log.LastWriteTimeUtc > database.LastWriteTimeUtc ? log.LastWriteTimeUtc : database.LastWriteTimeUtc;
-        return new TenantStats(slug, path, size, version, new DateTimeOffset(lastWrite, TimeSpan.Zero));
-    }
-
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-
-    /// <summary>
-    /// Brings every catalogued tenant (active and archived) to the latest version, <paramref name="parallelism"/> tenants at a time.
-    /// A failing tenant is reported and the run goes on; each step is its own transaction, so a re-run after a failure or an
-    /// interruption (even a killed process) resumes where each tenant stopped and never applies a step twice.
-    /// </summary>
-    /// <param name="parallelism">Tenants migrated at once; 0 for one per processor.</param>
-    /// <param name="dryRun">Only read each tenant's version and report what would be done.</param>
-    /// <param name="progress">Receives a report after each tenant (called from worker threads).</param>
-    /// <param name="cancellationToken">Stops starting new tenants; tenants in progress finish their current step.</param>
-    /// <returns>One result per tenant, in slug order.</returns>
-    public async Task<TenantMigrationReport> MigrateAllAsync(int parallelism = 0, bool dryRun = false, IProgress<TenantMigrationProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(parallelism);
-        var started = Stopwatch.GetTimestamp();
-        var tenants = await ListAsync(includeArchived: true, cancellationToken).ConfigureAwait(false);
-        var results = new TenantMigrationResult[tenants.Count];
-        int completed = 0;
-        int failed = 0;
-        var options = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = parallelism == 0 ? Environment.ProcessorCount : parallelism,
-            CancellationToken = cancellationToken,
-        };
-        await Parallel.ForAsync(0, tenants.Count, options, (index, _) =>
-        {
-            var slug = tenants[index].Slug;
-            var begin = Stopwatch.GetTimestamp();
-            TenantMigrationResult result;
-            try
-            {
-                var (from, to) = dryRun
-                    ? SqliteMigrator.Migrate(_router, slug, _router.GetDatabasePath(slug), dryRun: true)
-                    : _router.EnsureReady(_router.GetFile(slug));
-                result = new TenantMigrationResult(slug, from, to, Stopwatch.GetElapsedTime(begin), null);
-            }
-            catch (Exception ex) when (ex is TenantDatabaseException or SqliteException or IOException or UnauthorizedAccessException)
-            {
-                int version = ex is TenantMigrationException migration ? migration.PreviousVersion : -1;
-                result = new TenantMigrationResult(slug, version, version, Stopwatch.GetElapsedTime(begin), ex);
-                Interlocked.Increment(ref failed);
-            }
-
-            results[index] = result;
-            int done = Interlocked.Increment(ref completed);
-            progress?.Report(new TenantMigrationProgress(done, tenants.Count, Volatile.Read(ref failed), result));
-            return ValueTask.CompletedTask;
-        }).ConfigureAwait(false);
-
-        return new TenantMigrationReport(dryRun, _router.LatestVersion, results, Stopwatch.GetElapsedTime(started));
-    }
 }

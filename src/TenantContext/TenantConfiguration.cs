@@ -45,6 +45,7 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
     public static TenantConfiguration Build(Action<TenantContextBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
+        ActivityWatch.Start();
         var builder = new TenantContextBuilder();
         configure(builder);
         var configuration = new TenantConfiguration(builder);

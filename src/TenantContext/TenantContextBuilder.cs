@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 
 namespace Tenancy;
@@ -32,7 +33,9 @@ public sealed class TenantContextBuilder
     /// <summary>
     /// A place for integration packages to keep their state while the configuration is described (for example the
     /// SQLite options, so that a later <c>AddDbContext</c> finds them). Copied to <see cref="TenantConfiguration.Properties"/>.
+    /// Applications reach an integration's state through that package's typed API, not through this dictionary.
     /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public IDictionary<string, object> Properties { get; } = new Dictionary<string, object>(StringComparer.Ordinal);
 
     /// <summary>Registers the tenant's database, returned by <see cref="TenantContext.GetDb"/>.</summary>

@@ -105,7 +105,8 @@ public sealed class PostgresTestCluster : IAsyncDisposable
     /// </summary>
     /// <param name="name">A short tag for the folder name.</param>
     /// <param name="durable">Keep fsync and synchronous commit on (benchmarks); tests run faster without.</param>
-    public static async Task<PostgresTestCluster> StartAsync(string name = "c", bool durable = false)
+    /// <param name="maxConnections">The server's <c>max_connections</c>.</param>
+    public static async Task<PostgresTestCluster> StartAsync(string name = "c", bool durable = false, int maxConnections = 400)
     {
         CleanUpAbandoned();
         var root = Environment.IsPrivilegedProcess ? "/tmp" : Path.GetTempPath();
@@ -125,7 +126,7 @@ public sealed class PostgresTestCluster : IAsyncDisposable
             {
                 var port = FreePort();
                 var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c wal_level=logical -c max_wal_senders=20 " +
-                              $"-c max_replication_slots=20 -c max_connections=400 -c shared_buffers=64MB{settings}";
+                              $"-c max_replication_slots=20 -c max_connections={maxConnections} -c shared_buffers=64MB{settings}";
                 try
                 {
                     await RunAsync("pg_ctl", ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o", options, "start"], asPostgres: true);

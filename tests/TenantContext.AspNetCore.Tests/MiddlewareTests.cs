@@ -97,13 +97,40 @@ public sealed class MiddlewareTests
     }
 
     [Fact]
-    public async Task Archived_tenant_is_answered_404_with_problem_details()
+    public async Task Archived_tenant_gets_the_same_answer_as_an_unknown_one()
     {
         await using var host = await LoopbackHost.StartAsync(Catalog, o => o.FromPathPrefix("/w"), WhoAmI);
         using var client = host.CreateClient();
-        var response = await client.GetAsync("/w/attic/whoami");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("Archived tenant", (await ProblemAsync(response)).GetProperty("title").GetString());
+        var archived = await client.GetAsync("/w/attic/whoami");
+        var unknown = await client.GetAsync("/w/attix/whoami");
+        Assert.Equal(HttpStatusCode.NotFound, archived.StatusCode);
+        Assert.Equal(unknown.StatusCode, archived.StatusCode);
+        Assert.Equal(
+            (await unknown.Content.ReadAsStringAsync()).Replace("attix", "NAME", StringComparison.Ordinal),
+            (await archived.Content.ReadAsStringAsync()).Replace("attic", "NAME", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_resolvers_naming_different_tenants_are_refused_400_when_asked()
+    {
+        await using var host = await LoopbackHost.StartAsync(Catalog, o =>
+        {
+            o.RefuseAmbiguousTenants = true;
+            o.FromSubdomain("wiki.test").FromPathPrefix("/w");
+        }, WhoAmI);
+        using var client = host.CreateClient();
+
+        async Task<HttpResponseMessage> Get(string hostName, string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Host = hostName } };
+            return await client.SendAsync(request);
+        }
+
+        var ambiguous = await Get("globex.wiki.test", "/w/acme/whoami");
+        Assert.Equal(HttpStatusCode.BadRequest, ambiguous.StatusCode);
+        Assert.Equal("Ambiguous tenant", (await ProblemAsync(ambiguous)).GetProperty("title").GetString());
+        Assert.Equal("acme|/w/acme|/whoami", await (await Get("acme.wiki.test", "/w/acme/whoami")).Content.ReadAsStringAsync());
+        Assert.Equal("globex||/whoami", await (await Get("globex.wiki.test", "/whoami")).Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -202,6 +229,50 @@ public sealed class MiddlewareTests
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_singleton_taking_a_tenant_role_is_refused_with_what_to_do()
+    {
+        await using var host = await LoopbackHost.StartAsync(
+            b => b.Storage(t => new FileTenantStorage(Path.Combine(Path.GetTempPath(), "tc-aspnet-unused", t.Slug))),
+            o => o.FromPathPrefix("/w"),
+            app => app.MapGet("/root", (StorageHolder holder) => holder.Storage.Root),
+            services: builder => builder.Services.AddSingleton<StorageHolder>());
+        using (host.App.Services.GetRequiredService<TenantContextHost>().Activate())
+        using (TenantContext.Enter("acme"))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => host.App.Services.GetRequiredService<StorageHolder>());
+            Assert.Contains("root service provider", error.Message);
+            Assert.Contains("TenantContext.GetStorage()", error.Message);
+        }
+
+        using var client = host.CreateClient();
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/w/acme/root")).StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/w/globex/root")).StatusCode); // never acme's
+    }
+
+    [Fact]
+    public async Task A_singleton_taking_a_tenant_service_is_refused()
+    {
+        await using var host = await LoopbackHost.StartAsync(
+            b => b.Add(t => new Owner("x", t.Slug)),
+            o => o.FromPathPrefix("/w"),
+            app => app.MapGet("/owner", (Owner owner) => owner.ToString()),
+            services: builder => builder.Services.AddTenantService<Owner>());
+        using var client = host.CreateClient();
+        Assert.Equal("x:acme", await client.GetStringAsync("/w/acme/owner")); // from the request's scope: fine
+        using (host.App.Services.GetRequiredService<TenantContextHost>().Activate())
+        using (TenantContext.Enter("acme"))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => host.App.Services.GetRequiredService<Owner>());
+            Assert.Contains("TenantContext.Get<Owner>()", error.Message);
+        }
+    }
+
+    private sealed class StorageHolder(ITenantStorage storage)
+    {
+        public ITenantStorage Storage { get; } = storage;
     }
 
     [Fact]

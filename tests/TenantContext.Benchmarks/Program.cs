@@ -1,4 +1,7 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Tenancy.Benchmarks;
 
@@ -6,18 +9,67 @@ namespace Tenancy.Benchmarks;
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/TenantContext.Benchmarks -- --filter '*'</c>.
 /// Every case sits next to its raw baseline in the same run (these machines are noisy: read the Ratio column).
 /// <c>-- sqlite-scale [tenants]</c> runs the 10,000-tenant SQLite measurements (MigrateAllAsync time, open file
-/// descriptors and resident memory while rotating) instead.
+/// descriptors and resident memory while rotating) instead; <c>-- pg-scale [noop-tenants] [alter-tenants]</c> the
+/// PostgreSQL lifecycle figures (new schema tenant, no-op and one-step <c>MigrateAllAsync</c>); <c>-- sqlite-lifecycle
+/// [count]</c> the medians of SQLite tenant creation and first touch beside the raw fsync costs they are made of.
+/// <c>-- --finbuckle DIR [BenchmarkDotNet options]</c> runs the
+/// peer table against the Finbuckle.MultiTenant build in DIR (<see cref="FinbuckleBenchmarks"/>).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
+        // --cpu-clock: measure the benchmark thread's CPU time, in process (a loaded machine's wall clock measures its scheduler).
+        IConfig? config = null;
+        if (args.Contains("--cpu-clock"))
+        {
+            args = args.Where(a => a != "--cpu-clock").ToArray();
+            config = ManualConfig.Create(DefaultConfig.Instance).AddJob(Job.Default
+                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithClock(ThreadCpuClock.Instance)
+                .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(100))
+                .WithId("cpu-clock"));
+        }
+
         if (args.Length > 0 && args[0] == "sqlite-scale")
         {
             SqliteScaleReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 10_000);
             return;
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        if (args.Length > 0 && args[0] == "pg-scale")
+        {
+            PostgresScaleReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 10_000, args.Length > 2 ? int.Parse(args[2]) : 1_000);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "sqlite-lifecycle")
+        {
+            SqliteLifecycleProfile.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 60);
+            return;
+        }
+
+        int finbuckle = Array.IndexOf(args, "--finbuckle");
+        if (finbuckle >= 0)
+        {
+            if (finbuckle + 1 >= args.Length)
+            {
+                Console.Error.WriteLine("--finbuckle needs the folder of a Finbuckle.MultiTenant build (the one holding Finbuckle.MultiTenant.Abstractions.dll).");
+                Environment.Exit(2);
+            }
+
+            // The benchmark processes BenchmarkDotNet starts inherit the environment.
+            Environment.SetEnvironmentVariable(FinbuckleBuild.DirectoryVariable, Path.GetFullPath(args[finbuckle + 1]));
+            var rest = args.Where((_, i) => i != finbuckle && i != finbuckle + 1).ToList();
+            if (!rest.Contains("--filter"))
+            {
+                rest.AddRange(["--filter", "*FinbuckleBenchmarks*", "*FinbuckleReadBenchmarks*"]);
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], config);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }

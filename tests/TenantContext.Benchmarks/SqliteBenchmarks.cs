@@ -100,6 +100,7 @@ public class SqliteWarmOpenBenchmarks
         _configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _root;
+            o.CreateAnyTenantOnFirstUse = true;
             o.Migrations.Add(1, "init", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
         }));
         var router = _configuration.GetSqlite();
@@ -167,6 +168,7 @@ public class SqliteRotationBenchmarks
         {
             DataRoot = _root,
             MaxOpenTenants = Tenants + 24,
+            CreateAnyTenantOnFirstUse = true,
         });
         _slugs = Enumerable.Range(0, Tenants).Select(i => $"t{i:0000}").ToArray();
         var sharedPath = Path.Combine(_root, "shared.db");
@@ -235,12 +237,12 @@ public class SqliteLifecycleBenchmarks
     public void Setup()
     {
         _root = SqliteBench.NewRoot("lifecycle");
-        var options = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "new") };
+        var options = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "new"), CreateAnyTenantOnFirstUse = true };
         options.Migrations.Add(1, "init", SqliteBench.Schema);
         _router = new SqliteTenantDatabases(options);
         _router.Catalog.CreateAsync("template").GetAwaiter().GetResult();
 
-        _coldOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "cold") };
+        _coldOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "cold"), CreateAnyTenantOnFirstUse = true };
         _coldOptions.Migrations.Add(1, "init", SqliteBench.Schema);
         using (var seed = new SqliteTenantDatabases(_coldOptions))
         {
@@ -363,4 +365,105 @@ public static class SqliteScaleReport
             SqliteBench.DeleteRoot(root);
         }
     }
+}
+
+/// <summary>
+/// The lifecycle figures as medians of single operations, beside the raw file-system costs they are made of, in the same
+/// run (<c>-- sqlite-lifecycle [count]</c>): an fsync of a freshly written file, and a no-overwrite link followed by an
+/// fsync of its folder. A creation needs one of each (content, then name) plus the catalog's own commit; the profile says
+/// how far the rest is from the floor.
+/// </summary>
+public static class SqliteLifecycleProfile
+{
+    /// <summary>Runs the measurements and writes one line per figure.</summary>
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="count">Operations per figure.</param>
+    public static void Run(TextWriter output, int count = 60)
+    {
+        var root = SqliteBench.NewRoot("profile");
+        try
+        {
+            var raw = Path.Combine(root, "raw");
+            Directory.CreateDirectory(raw);
+            var page = new byte[64 * 1024];
+            output.WriteLine($"sqlite-lifecycle: fsync of a new 64 KB file: {Median(count, i =>
+            {
+                var path = Path.Combine(raw, $"f{i}");
+                using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite);
+                stream.Write(page);
+                stream.Flush(flushToDisk: true);
+            }):F3} ms");
+            output.WriteLine($"sqlite-lifecycle: publish (rename + fsync of the folder): {Median(count, i =>
+            {
+                File.Move(Path.Combine(raw, $"f{i}"), Path.Combine(raw, $"g{i}"));
+                int fd = Libc.Open(raw, 0);
+                Libc.Fsync(fd);
+                Libc.Close(fd);
+            }):F3} ms");
+
+            var options = new SqliteTenantOptions { DataRoot = Path.Combine(root, "data"), UseCatalog = true };
+            options.Migrations.Add(1, "init", SqliteBench.Schema);
+            using (var router = new SqliteTenantDatabases(options))
+            {
+                router.Catalog.CreateAsync("template").GetAwaiter().GetResult();
+                output.WriteLine($"sqlite-lifecycle: new tenant (CreateAsync, 4 tables + 3 indexes): {Median(count, i => router.Catalog.CreateAsync($"n{i}").GetAwaiter().GetResult()):F3} ms");
+                output.WriteLine($"sqlite-lifecycle: new tenant from a template (CreateAsync): {Median(count, i => router.Catalog.CreateAsync($"c{i}", "template").GetAwaiter().GetResult()):F3} ms");
+                output.WriteLine($"sqlite-lifecycle: catalog look-up (GetAsync): {Median(count, i => router.Catalog.GetAsync($"c{i}").GetAwaiter().GetResult()):F3} ms");
+            }
+
+            using (var cold = new SqliteTenantDatabases(options))
+            {
+                output.WriteLine($"sqlite-lifecycle: first touch of a cold catalogued tenant + SELECT 1: {Median(count, i =>
+                {
+                    using var connection = cold.OpenConnection($"c{i}");
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "SELECT 1;";
+                    command.ExecuteScalar();
+                }):F3} ms");
+            }
+
+            var open = new SqliteTenantOptions { DataRoot = Path.Combine(root, "data") };
+            open.Migrations.Add(1, "init", SqliteBench.Schema);
+            using (var cold = new SqliteTenantDatabases(open))
+            {
+                output.WriteLine($"sqlite-lifecycle: first touch of a cold tenant, no catalog check (UseCatalog off) + SELECT 1: {Median(count, i =>
+                {
+                    using var connection = cold.OpenConnection($"n{i}");
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "SELECT 1;";
+                    command.ExecuteScalar();
+                }):F3} ms");
+            }
+        }
+        finally
+        {
+            SqliteBench.DeleteRoot(root);
+        }
+    }
+
+    private static double Median(int count, Action<int> operation)
+    {
+        var times = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            operation(i);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        Array.Sort(times);
+        return times[count / 2];
+    }
+}
+
+internal static class Libc
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", CharSet = System.Runtime.InteropServices.CharSet.Ansi)]
+    public static extern int Open(string path, int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync")]
+    public static extern int Fsync(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
+    public static extern int Close(int fd);
 }

@@ -187,6 +187,7 @@ public sealed class DatabasePerTenantWithSqliteMigrationsTests : IDisposable
             .UseSqlite(o =>
             {
                 o.DataRoot = _folder.Path;
+                o.CreateAnyTenantOnFirstUse = true;
                 o.Migrations.Add(1, "preferences", "CREATE TABLE Preferences (Key TEXT PRIMARY KEY, Value TEXT)");
             })
             .AddDbContext<NotesContext>());

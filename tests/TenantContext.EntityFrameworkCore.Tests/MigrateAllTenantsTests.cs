@@ -11,7 +11,7 @@ public sealed class MigrateAllTenantsTests : IDisposable
     public MigrateAllTenantsTests()
     {
         _configuration = TenantConfiguration.Build(b => b
-            .UseSqlite(o => o.DataRoot = _folder.Path)
+            .UseSqlite(o => { o.DataRoot = _folder.Path; o.CreateAnyTenantOnFirstUse = true; })
             .AddDbContext<JournalContext>(JournalContext.Configure));
     }
 

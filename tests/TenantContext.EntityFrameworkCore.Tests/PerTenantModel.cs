@@ -57,7 +57,7 @@ public sealed class TenantFiles : IDisposable
     {
         Configuration = TenantConfiguration.Build(b =>
         {
-            b.UseSqlite(o => o.DataRoot = _folder.Path).AddDbContext<NotesContext>(configure, poolSize);
+            b.UseSqlite(o => { o.DataRoot = _folder.Path; o.CreateAnyTenantOnFirstUse = true; }).AddDbContext<NotesContext>(configure, poolSize);
             more?.Invoke(b);
         });
     }

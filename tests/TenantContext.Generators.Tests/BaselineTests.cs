@@ -66,7 +66,7 @@ public sealed class BaselineTests
                 }
             }
             """;
-        Baseline.Match("Nested", Generate(source, "Demo.App.Outer.Middle.Wiki.g.cs"));
+        Baseline.Match("Nested", Generate(source, "Demo.App.Outer+Middle+Wiki.g.cs"));
     }
 
     [Fact]

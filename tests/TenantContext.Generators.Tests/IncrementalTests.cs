@@ -25,7 +25,7 @@ public sealed class IncrementalTests
         """;
 
     private static readonly string[] s_trackedSteps =
-        [TrackingNames.Transform, TrackingNames.Spec, TrackingNames.Diagnostics, TrackingNames.TypeUses, TrackingNames.AllTypeUses];
+        [TrackingNames.Transform, TrackingNames.Spec, TrackingNames.AllSpecs, TrackingNames.Diagnostics, TrackingNames.TypeUses, TrackingNames.AllTypeUses];
 
     private static (GeneratorDriver Driver, CSharpCompilation Compilation) FirstRun()
     {

@@ -102,4 +102,41 @@ public sealed class CatalogTests
         await using var d = await env.Router.GetDatabase("copy").OpenConnectionAsync();
         Assert.Equal(2L, await d.ScalarAsync<long>("SELECT count(*) FROM pages"));
     }
+
+    [Fact]
+    public async Task Check_reports_drift_a_missing_schema_and_a_tenant_behind_while_healthy_tenants_pass()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        foreach (var t in new[] { "a", "b", "c", "drifted", "lost" })
+        {
+            await env.Catalog.CreateAsync(t);
+        }
+
+        await env.ExecuteAsync("ALTER TABLE tenant_drifted.pages ADD COLUMN hand_made int");
+        await env.ExecuteAsync("DROP SCHEMA tenant_lost CASCADE");
+        await using var v2 = env.SecondRouter(o => o.Migrations.Add(2, "more", "CREATE TABLE more (id int)"));
+        await v2.Catalog.MigrateAllAsync();
+        await env.ExecuteAsync("DELETE FROM tenant_c.tenancy_migrations WHERE version = 2; DROP TABLE tenant_c.more");
+
+        var check = (await v2.Catalog.CheckAsync()).ToDictionary(c => c.Slug);
+        Assert.True(check["a"].Healthy, string.Join(" ", check["a"].Problems));
+        Assert.True(check["b"].Healthy);
+        Assert.Contains(check["drifted"].Problems, p => p.Contains("drift"));
+        Assert.Contains(check["lost"].Problems, p => p.Contains("missing"));
+        Assert.Contains(check["c"].Problems, p => p.Contains("behind"));
+        Assert.Null(check["lost"].TenantVersion);
+    }
+
+    [Fact]
+    public async Task Stats_reports_tables_size_rows_and_version_per_tenant()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("a");
+        await env.Catalog.CreateAsync("b");
+        await env.ExecuteAsync("INSERT INTO tenant_a.pages SELECT i, 'x' FROM generate_series(1, 500) i; ANALYZE tenant_a.pages");
+        var stats = (await env.Catalog.StatsAsync()).ToDictionary(s => s.Slug);
+        Assert.Equal((1, 1), (stats["a"].Tables, stats["a"].Version));
+        Assert.Equal(500L, stats["a"].RowsEstimate);
+        Assert.True(stats["a"].SizeBytes > stats["b"].SizeBytes);
+    }
 }

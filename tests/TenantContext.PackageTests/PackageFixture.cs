@@ -19,9 +19,10 @@ public sealed class PackageFixture : IAsyncLifetime
     /// <summary>The packages the fixture tries to pack, by project folder under <c>src/</c>. The first is required.</summary>
     private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite", "TenantContext.Cli"];
 
-    private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(10);
 
     private readonly List<string> _packed = [];
+    private readonly SemaphoreSlim _packGate = new(1, 1);
 
     /// <summary>Creates the fixture; packing happens in <see cref="InitializeAsync"/>.</summary>
     public PackageFixture()
@@ -151,33 +152,69 @@ public sealed class PackageFixture : IAsyncLifetime
         Directory.CreateDirectory(FeedDirectory);
         foreach (string project in s_packableProjects)
         {
-            string projectDirectory = Path.Combine(RepositoryRoot, "src", project);
-            if (!Directory.Exists(projectDirectory))
+            string? failure = await PackAsync(project);
+            if (failure is not null && project == s_packableProjects[0])
             {
-                SkippedPackages[project] = "no project folder";
-                continue;
+                throw new InvalidOperationException(failure);
             }
 
-            var pack = await DotnetAsync(
-                RepositoryRoot,
-                ["pack", projectDirectory, "-c", "Release", "-o", FeedDirectory, $"-p:Version={Version}", "-nodeReuse:false"],
-                // A private build tree: no collision with builds running in the checkout, nothing stale.
-                new Dictionary<string, string?> { ["TC_ARTIFACTS"] = Path.Combine(WorkDirectory, "artifacts") },
-                CancellationToken.None);
-            if (pack.ExitCode == 0 && File.Exists(PackagePath(project)))
+            if (failure is not null)
             {
-                _packed.Add(project);
-            }
-            else if (project == s_packableProjects[0])
-            {
-                throw new InvalidOperationException(
-                    $"dotnet pack of src/{project} failed (exit code {pack.ExitCode}); fix the build first. Output:{Environment.NewLine}{pack.Output}");
-            }
-            else
-            {
-                SkippedPackages[project] = pack.Output;
+                SkippedPackages[project] = failure;
             }
         }
+    }
+
+    /// <summary>
+    /// Makes sure the package of <c>src/<paramref name="id"/></c> is in the feed, packing it now if the fixture has
+    /// not (the shipped packages beyond the core are packed on first request).
+    /// </summary>
+    /// <param name="id">The package id, which is also its project folder under <c>src/</c>.</param>
+    /// <exception cref="InvalidOperationException">The project does not exist or does not pack; the message holds the output.</exception>
+    public async Task EnsurePackedAsync(string id)
+    {
+        await _packGate.WaitAsync();
+        try
+        {
+            if (_packed.Contains(id))
+            {
+                return;
+            }
+
+            string? failure = await PackAsync(id);
+            if (failure is not null)
+            {
+                throw new InvalidOperationException(failure);
+            }
+        }
+        finally
+        {
+            _packGate.Release();
+        }
+    }
+
+    /// <summary>Packs one project of <c>src/</c> into the feed; returns why it failed, or null.</summary>
+    private async Task<string?> PackAsync(string project)
+    {
+        string projectDirectory = Path.Combine(RepositoryRoot, "src", project);
+        if (!Directory.Exists(projectDirectory))
+        {
+            return $"There is no project folder src/{project}.";
+        }
+
+        var pack = await DotnetAsync(
+            RepositoryRoot,
+            ["pack", projectDirectory, "-c", "Release", "-o", FeedDirectory, $"-p:Version={Version}", "-nodeReuse:false"],
+            // A private build tree: no collision with builds running in the checkout, nothing stale.
+            new Dictionary<string, string?> { ["TC_ARTIFACTS"] = Path.Combine(WorkDirectory, "artifacts") },
+            CancellationToken.None);
+        if (pack.ExitCode == 0 && File.Exists(PackagePath(project)))
+        {
+            _packed.Add(project);
+            return null;
+        }
+
+        return $"dotnet pack of src/{project} failed (exit code {pack.ExitCode}); fix the build first. Output:{Environment.NewLine}{pack.Output}";
     }
 
     /// <summary>Deletes the temporary folder and this run's copies in the global NuGet cache.</summary>
@@ -213,7 +250,7 @@ public sealed class PackageFixture : IAsyncLifetime
     }
 
     /// <summary>Walks up from the test assembly (then from the source folder recorded at build time) to <c>TenantContext.sln</c>.</summary>
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         var starts = new List<string> { AppContext.BaseDirectory };
         string? source = typeof(PackageFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()

@@ -7,6 +7,9 @@ using Tenancy.Sqlite.Tests.Child;
 //   create-stall <dataRoot> <tenant>              stall forever halfway through step 2 after printing "in-step"
 //   migrate-all <dataRoot> <stepDelayMs>          MigrateAllAsync (parallelism 1), print "progress N" per tenant
 //   split <dataRoot> <source> <table,...>         SplitSharedDatabaseAsync on column tenant_id, print "progress N" per tenant
+//   archive <dataRoot> <tenant>                   TenantCatalog.ArchiveAsync, print "done"
+//   migrate-newer <dataRoot> <tenant>             open the tenant with a release that has a step 4, print "done <version>"
+//   delete-stall <dataRoot> <tenant>              TenantCatalog.DeleteAsync, held just before the database file itself is deleted
 var command = args[0];
 var dataRoot = args[1];
 int delay = 0;
@@ -14,6 +17,7 @@ int delay = 0;
 void Configure(SqliteTenantOptions o, bool stall)
 {
     o.DataRoot = dataRoot;
+    o.CreateAnyTenantOnFirstUse = true;
     ChildSchemas.Standard(o, _ =>
     {
         if (stall)
@@ -61,7 +65,7 @@ switch (command)
     {
         delay = int.Parse(args[2]);
         using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: false)));
-        var report = await router.Catalog.MigrateAllAsync(parallelism: 1, progress: new LineProgress<TenantMigrationProgress>(p => p.Completed));
+        var report = await router.Catalog.MigrateAllAsync(parallelism: 1, progress: new LineProgress<TenantMigrationProgress>(p => p.Completed, stallAt: 4)); // held midway until killed
         Console.WriteLine($"done {report.Succeeded}");
         return 0;
     }
@@ -73,6 +77,45 @@ switch (command)
             progress: new LineProgress<TenantSplitProgress>(p => p.Completed, stallAt: 5)); // held midway until killed
         Console.WriteLine($"done {report.Tenants.Count}");
         return 0;
+    }
+
+    case "archive":
+    {
+        using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: false)));
+        await router.Catalog.ArchiveAsync(args[2]);
+        Console.WriteLine("done");
+        return 0;
+    }
+
+    case "migrate-newer":
+    {
+        using var router = new SqliteTenantDatabases(Options(o =>
+        {
+            Configure(o, stall: false);
+            o.Migrations.Add(4, "newer", "CREATE TABLE newer (x INTEGER);");
+        }));
+        using var connection = router.OpenConnection(args[2]);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version;";
+        Console.WriteLine($"done {cmd.ExecuteScalar()}");
+        return 0;
+    }
+
+    case "delete-stall":
+    {
+        using var router = new SqliteTenantDatabases(Options(o => Configure(o, stall: false)));
+        var database = router.GetDatabasePath(args[2]);
+        DurableFiles.Observer = (step, path) =>
+        {
+            if (step == "delete" && path == database)
+            {
+                Console.Out.WriteLine("deleting-database");
+                Console.Out.Flush();
+                Thread.Sleep(Timeout.Infinite); // the parent kills this process here: the log files are gone, the database is not
+            }
+        };
+        await router.Catalog.DeleteAsync(args[2]);
+        return 3; // never reached
     }
 
     default:

@@ -13,6 +13,7 @@ public sealed class CatalogTests : IDisposable
     {
         o.DataRoot = _folder.Path;
         o.UseCatalog = useCatalog;
+        o.CreateAnyTenantOnFirstUse = !useCatalog;
         o.StoragePathTemplate = "files/{tenant}";
         ChildSchemas.Standard(o);
     }));
@@ -265,6 +266,7 @@ public sealed class CatalogTests : IDisposable
         using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _folder.Path;
+            o.CreateAnyTenantOnFirstUse = true;
             o.ForeignKeys = false;
             o.Migrations.Add(1, "init", "CREATE TABLE pages (id INTEGER PRIMARY KEY); CREATE TABLE links (id INTEGER PRIMARY KEY, page INTEGER REFERENCES pages(id));");
         }));

@@ -12,6 +12,7 @@ public sealed class LazyCreationTests : IDisposable
     private TenantConfiguration Build(Action<SqliteTenantOptions>? configure = null) => TenantConfiguration.Build(b => b.UseSqlite(o =>
     {
         o.DataRoot = _folder.Path;
+        o.CreateAnyTenantOnFirstUse = true;
         ChildSchemas.Standard(o);
         configure?.Invoke(o);
     }));
@@ -156,6 +157,7 @@ public sealed class LazyCreationTests : IDisposable
         using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _folder.Path;
+            o.CreateAnyTenantOnFirstUse = true;
             o.Migrations.Add(1, "init", (c, t) =>
             {
                 // Another process finishes first: its file appears under the tenant's name while ours is being built.
@@ -182,6 +184,7 @@ public sealed class LazyCreationTests : IDisposable
         using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _folder.Path;
+            o.CreateAnyTenantOnFirstUse = true;
             o.Migrations.Add(1, "init", "CREATE TABLE notes (id INTEGER PRIMARY KEY);");
             o.Migrations.Add(2, "broken", "INSERT INTO notes (id) VALUES (1); INSERT INTO missing_table VALUES (1);");
         }));
@@ -206,6 +209,7 @@ public sealed class LazyCreationTests : IDisposable
         using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _folder.Path;
+            o.CreateAnyTenantOnFirstUse = true;
             o.Migrations.Add(1, "init", "CREATE TABLE notes (id INTEGER PRIMARY KEY);");
             o.Migrations.Add(2, "flaky", (c, t) =>
             {
@@ -269,6 +273,7 @@ public sealed class LazyCreationTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => TenantConfiguration.Build(b => b.UseSqlite(o =>
         {
             o.DataRoot = _folder.Path;
+            o.CreateAnyTenantOnFirstUse = true;
             o.PathTemplate = template;
         })));
         Assert.Contains("PathTemplate", error.Message);
@@ -288,7 +293,7 @@ public sealed class LazyCreationTests : IDisposable
         // A path below a regular file can never be created, even by root (who ignores permission bits).
         var blocker = _folder.Combine("not-a-folder");
         File.WriteAllText(blocker, "x");
-        using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o => o.DataRoot = Path.Combine(blocker, "data")));
+        using var configuration = TenantConfiguration.Build(b => b.UseSqlite(o => { o.DataRoot = Path.Combine(blocker, "data"); o.CreateAnyTenantOnFirstUse = true; }));
         var error = Assert.Throws<TenantDatabaseException>(() => configuration.GetSqlite().OpenConnection("acme"));
         Assert.Equal("acme", error.Slug);
         Assert.Contains("cannot be created or written", error.Message);
@@ -298,7 +303,7 @@ public sealed class LazyCreationTests : IDisposable
     [Fact]
     public void UseSqlite_twice_on_one_builder_is_refused()
     {
-        Assert.Throws<InvalidOperationException>(() => TenantConfiguration.Build(b => b.UseSqlite(o => o.DataRoot = _folder.Path).UseSqlite()));
+        Assert.Throws<InvalidOperationException>(() => TenantConfiguration.Build(b => b.UseSqlite(o => { o.DataRoot = _folder.Path; o.CreateAnyTenantOnFirstUse = true; }).UseSqlite()));
     }
 
     [Fact]

@@ -155,6 +155,50 @@ public sealed class SplitTests : IDisposable
     }
 
     [Fact]
+    public async Task Triggers_of_the_source_do_not_fire_during_the_copy_and_exist_in_the_tenant_file_afterwards()
+    {
+        var source = _folder.Combine("shared.db");
+        CreateSharedDatabase(source, tenantCount: 2, notesPerTenant: 4);
+        using (var connection = Db.OpenFile(source))
+        {
+            Db.Exec(connection,
+                "CREATE TABLE audit (tenant_id TEXT, what TEXT); " +
+                "CREATE TRIGGER notes_touch AFTER INSERT ON notes BEGIN UPDATE notes SET body = 'rewritten' WHERE id = new.id; " +
+                "INSERT INTO audit VALUES (new.tenant_id, 'insert'); END;");
+        }
+
+        var before = Db.Hash(source);
+        using var router = new SqliteTenantDatabases(Db.Options(_folder.Combine("data")));
+        var report = await router.Catalog.SplitSharedDatabaseAsync(source, "tenant_id", ["notes", "tags", "audit"]);
+        Assert.True(report.Succeeded, string.Join("; ", report.Tenants.Select(t => t.Error)));
+        var path = router.GetDatabasePath("site-000");
+        Assert.Equal(0L, Db.FileLong(path, "SELECT count(*) FROM notes WHERE body = 'rewritten';"));
+        Assert.Equal(0L, Db.FileLong(path, "SELECT count(*) FROM audit;"));
+        Assert.Equal(1L, Db.FileLong(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'notes_touch';"));
+        Assert.Equal(before, Db.Hash(source));
+    }
+
+    [Fact]
+    public async Task An_existing_file_with_the_same_row_counts_but_other_rows_fails_the_ordered_hash()
+    {
+        var source = _folder.Combine("shared.db");
+        CreateSharedDatabase(source, tenantCount: 2, notesPerTenant: 3);
+        using var router = new SqliteTenantDatabases(Db.Options(_folder.Combine("data")));
+        await router.Catalog.SplitSharedDatabaseAsync(source, "tenant_id", ["notes"]);
+        var path = router.GetDatabasePath("site-000");
+        using (var connection = Db.OpenFile(path))
+        {
+            Db.Exec(connection, "UPDATE notes SET body = 'changed' WHERE id IN (SELECT id FROM notes LIMIT 1);");
+        }
+
+        var report = await router.Catalog.SplitSharedDatabaseAsync(source, "tenant_id", ["notes"]);
+        var failed = report.Tenants.Single(t => t.Slug == "site-000");
+        Assert.Equal(TenantSplitOutcome.Failed, failed.Outcome);
+        Assert.Contains("ordered hash", failed.Error);
+        Assert.Equal(TenantSplitOutcome.AlreadyPresent, report.Tenants.Single(t => t.Slug == "site-001").Outcome);
+    }
+
+    [Fact]
     public async Task Split_files_open_through_the_router_and_continue_with_later_migrations()
     {
         var source = _folder.Combine("shared.db");

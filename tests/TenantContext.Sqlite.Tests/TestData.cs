@@ -69,9 +69,10 @@ internal static class Db
 
     public static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
+    /// <summary>Options for a router that creates any tenant on first use (most tests are about files, not admission).</summary>
     public static SqliteTenantOptions Options(string dataRoot, Action<SqliteTenantOptions>? configure = null)
     {
-        var options = new SqliteTenantOptions { DataRoot = dataRoot };
+        var options = new SqliteTenantOptions { DataRoot = dataRoot, CreateAnyTenantOnFirstUse = true };
         configure?.Invoke(options);
         return options;
     }

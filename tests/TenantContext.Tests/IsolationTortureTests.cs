@@ -6,18 +6,27 @@ using Xunit.Abstractions;
 namespace Tenancy.Tests;
 
 /// <summary>
-/// Many tenants, many flows, every way .NET moves work around: no operation may ever observe another tenant's
-/// slug, resources or injected overrides.
+/// The torture run: at least 1,000,000 interleaved async operations over 64 tenants, under eviction pressure (at most
+/// 8 tenants cached), with nested scopes of the same and of other tenants, overrides (nested ones too), snapshots
+/// re-entered by channel consumers, child tasks, and the process-wide configuration replaced by
+/// <see cref="TenantContext.Configure"/> every few milliseconds. No operation may observe another tenant (its slug, its
+/// resources or another flow's overrides), and no resource may be disposed under a live scope; when it is all over,
+/// every resource has been disposed exactly once. Set <c>TC_TORTURE_OPERATIONS</c> for a longer run.
 /// </summary>
-public sealed class IsolationTortureTests(ITestOutputHelper output)
+[Collection("ProcessConfiguration")]
+public sealed class IsolationTortureTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Tenants = 32;
-    private const int FlowsPerTenant = 4;
-    private const int Iterations = 400;
+    private const int Tenants = 64;
+    private const int Flows = 24;
+    private const int MaxCachedTenants = 8;
+
+    private static readonly string[] s_slugs = Enumerable.Range(0, Tenants).Select(i => $"tenant-{i:d2}").ToArray();
+
+    public void Dispose() => TenantContext.Configure(_ => { });
 
     private sealed class Marker(string slug) : Tracked(slug);
 
-    /// <summary>What a flow injects as an override (registered too, so other tenants' scopes resolve their own).</summary>
+    /// <summary>A flow's own override (registered too: scopes without the override get the tenant's, with flow -1).</summary>
     private sealed class FlowToken(string slug, int flow) : Tracked(slug)
     {
         public int Flow { get; } = flow;
@@ -25,253 +34,273 @@ public sealed class IsolationTortureTests(ITestOutputHelper output)
 
     private sealed record Work(TenantSnapshot Snapshot, string Slug, FlowToken Token);
 
-    private sealed class Run(bool checkIdentity)
+    private sealed class Run
     {
-        public readonly Dictionary<string, ITenantStorage> Storage = new();
-        public readonly Dictionary<string, Marker> Markers = new();
-        public readonly Dictionary<string, FlowToken> RegisteredTokens = new();
         public readonly ConcurrentQueue<string> Failures = new();
+        public readonly ConcurrentBag<Tracked> Created = new();
         public long Operations;
-        public long Mismatches;
+        public long CrossTenant;
+        public long DisposedUnderLiveScope;
+        public long Refused;
+        public long Errors;
+        public int Replacements;
 
-        public void Fail(string what)
+        public T Track<T>(T resource) where T : Tracked
         {
-            Interlocked.Increment(ref Mismatches);
+            Created.Add(resource);
+            return resource;
+        }
+
+        public void Fail(ref long counter, string what)
+        {
+            Interlocked.Increment(ref counter);
             if (Failures.Count < 10)
             {
                 Failures.Enqueue(what);
             }
         }
 
-        /// <summary>One operation: the flow must see exactly its tenant, that tenant's resources and its own override.</summary>
-        public void Check(string slug, FlowToken token)
+        /// <summary>One operation: exactly this tenant, its live resources, and the expected token (null: the tenant's registered one).</summary>
+        public void Check(string slug, FlowToken? token)
         {
             Interlocked.Increment(ref Operations);
             try
             {
                 if (!TenantContext.IsActive)
                 {
-                    Fail($"no scope where {slug} was expected");
+                    Fail(ref CrossTenant, $"no scope where {slug} was expected");
                     return;
                 }
 
                 var current = TenantContext.Current.Slug;
                 var storage = (FakeStorage)TenantContext.GetStorage();
                 var marker = TenantContext.Get<Marker>();
-                var seenToken = TenantContext.Get<FlowToken>();
-                if (current != slug || storage.Slug != slug || marker.Slug != slug || storage.IsDisposed || marker.IsDisposed)
+                var perScope = TenantContext.Get<PerScopeThing>();
+                var seen = TenantContext.Get<FlowToken>();
+                if (current != slug || storage.Slug != slug || marker.Slug != slug || perScope.Slug != slug || seen.Slug != slug)
                 {
-                    Fail($"expected {slug}, saw tenant {current}, storage {storage}, marker {marker}");
+                    Fail(ref CrossTenant, $"expected {slug}, saw tenant {current}, {storage}, {marker}, {perScope}, {seen}");
                 }
-                else if (!ReferenceEquals(seenToken, token))
+                else if (token is null ? seen.Flow != -1 : !ReferenceEquals(seen, token))
                 {
-                    Fail($"expected token {token} (flow {token.Flow}), saw {seenToken}");
+                    Fail(ref CrossTenant, $"{slug}: expected token {token?.ToString() ?? "registered"}, saw {seen} of flow {seen.Flow}");
                 }
-                else if (checkIdentity && (!ReferenceEquals(storage, Storage[slug]) || !ReferenceEquals(marker, Markers[slug])))
+
+                if (storage.IsDisposed || marker.IsDisposed || perScope.IsDisposed || seen.IsDisposed)
                 {
-                    Fail($"{slug} saw a second instance of its per-tenant resources");
+                    Fail(ref DisposedUnderLiveScope, $"{slug}: a live scope was handed a disposed resource: {storage}, {marker}, {perScope}, {seen}");
                 }
             }
             catch (Exception ex)
             {
-                Fail($"{slug}: {ex.GetType().Name}: {ex.Message}");
+                Fail(ref Errors, $"{slug}: {ex.GetType().Name}: {ex.Message}");
             }
         }
     }
 
-    private static async Task HopAsync()
-    {
-        await Task.Yield();
-    }
+    private static void Configure(Run run) => TenantContext.Configure(b => b
+        .MaxCachedTenants(MaxCachedTenants)
+        .Storage(t => run.Track(new FakeStorage(t.Slug)))
+        .Add(t => run.Track(new Marker(t.Slug)))
+        .Add(t => run.Track(new FlowToken(t.Slug, -1)))
+        .Add(t => run.Track(new PerScopeThing(t.Slug)), TenantLifetime.PerScope));
 
-    [Theory]
-    [InlineData(1024)] // every tenant stays cached: resource identity is checked too
-    [InlineData(8)] // a quarter of the tenants fit: eviction runs all the time underneath
-    public async Task No_operation_ever_observes_another_tenant(int maxCachedTenants)
+    [Fact]
+    public async Task A_million_interleaved_operations_never_observe_another_tenant_nor_a_resource_disposed_under_a_live_scope()
     {
-        bool checkIdentity = maxCachedTenants >= Tenants;
-        var run = new Run(checkIdentity);
-        var slugs = Enumerable.Range(0, Tenants).Select(i => $"tenant-{i:d2}").ToArray();
-        int storagesCreated = 0;
-        using var configuration = TenantConfiguration.Build(b => b
-            .MaxCachedTenants(maxCachedTenants)
-            .Storage(t =>
-            {
-                Interlocked.Increment(ref storagesCreated);
-                return new FakeStorage(t.Slug);
-            })
-            .Add(t => new Marker(t.Slug))
-            .Add(t => new FlowToken(t.Slug, -1)));
-
+        long target = long.TryParse(Environment.GetEnvironmentVariable("TC_TORTURE_OPERATIONS"), out var n) && n > 0 ? n : 1_000_000;
+        var run = new Run();
+        Configure(run);
         var stopwatch = Stopwatch.StartNew();
-        var channel = Channel.CreateUnbounded<Work>();
-        Task[] consumers;
+        var channel = Channel.CreateBounded<Work>(256);
+        using var done = new CancellationTokenSource();
+
+        Task[] background;
         using (ExecutionContext.SuppressFlow())
         {
-            // Started outside any scope and any configuration: only the snapshot carries the tenant.
-            consumers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            // Consumers start outside any scope: only the snapshot carries the tenant (and the flow's override).
+            var consumers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
             {
                 await foreach (var work in channel.Reader.ReadAllAsync())
                 {
-                    if (TenantContext.IsActive)
+                    TenantScope scope;
+                    try
                     {
-                        run.Fail("the channel consumer saw a scope before re-entering the snapshot");
+                        scope = work.Snapshot.Enter();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        Interlocked.Increment(ref run.Refused); // captured from a configuration replaced since: refused, as documented
+                        continue;
                     }
 
-                    using (work.Snapshot.Enter())
+                    using (scope)
                     {
                         run.Check(work.Slug, work.Token);
                     }
                 }
-            })).ToArray();
-        }
+            }));
 
-        using (TenantContext.UseConfiguration(configuration))
-        {
-            if (checkIdentity)
+            var replacer = Task.Run(async () =>
             {
-                foreach (var slug in slugs)
+                while (!done.IsCancellationRequested)
                 {
-                    using (TenantContext.Enter(slug))
-                    {
-                        run.Storage[slug] = TenantContext.GetStorage();
-                        run.Markers[slug] = TenantContext.Get<Marker>();
-                        run.RegisteredTokens[slug] = TenantContext.Get<FlowToken>();
-                    }
+                    await Task.Delay(15);
+                    Configure(run);
+                    Interlocked.Increment(ref run.Replacements);
                 }
-            }
+            });
 
-            var flows = Enumerable.Range(0, Tenants * FlowsPerTenant)
-                .Select(flow => Task.Run(() => Flow(flow)))
-                .ToArray();
-            await Task.WhenAll(flows);
+            background = [.. consumers, replacer];
         }
 
+        var flows = Enumerable.Range(0, Flows).Select(flow => Task.Run(() => Flow(flow))).ToArray();
+        await Task.WhenAll(flows);
         channel.Writer.Complete();
-        await Task.WhenAll(consumers);
+        done.Cancel();
+        await Task.WhenAll(background);
+        TenantContext.Configure(_ => { });
         stopwatch.Stop();
 
-        output.WriteLine($"MaxCachedTenants={maxCachedTenants}: {run.Operations:N0} operations over {Tenants} tenants and {Tenants * FlowsPerTenant} flows in {stopwatch.Elapsed.TotalSeconds:F2} s; {run.Mismatches} mismatches; {storagesCreated} storages created.");
+        var notOnce = run.Created.Where(r => r.DisposeCount != 1).ToList();
+        output.WriteLine(
+            $"{run.Operations:N0} operations over {Tenants} tenants and {Flows} flows in {stopwatch.Elapsed.TotalSeconds:F1} s: " +
+            $"{run.Replacements} configuration replacements, {run.Created.Count:N0} resources created, {run.Refused:N0} snapshot or scope entries refused by a replaced configuration; " +
+            $"{run.CrossTenant} cross-tenant observations, {run.DisposedUnderLiveScope} resources disposed under a live scope, {run.Errors} errors, {notOnce.Count} resources not disposed exactly once.");
         foreach (var failure in run.Failures)
         {
             output.WriteLine("  " + failure);
         }
 
-        Assert.True(run.Operations >= 100_000, $"only {run.Operations} operations");
-        Assert.Equal(0, run.Mismatches);
-        if (checkIdentity)
-        {
-            Assert.Equal(Tenants, storagesCreated);
-        }
+        Assert.True(run.Operations >= target, $"only {run.Operations} operations");
+        Assert.Equal(0, run.CrossTenant);
+        Assert.Equal(0, run.DisposedUnderLiveScope);
+        Assert.Equal(0, run.Errors);
+        Assert.Empty(notOnce.Take(5).Select(r => $"{r}: disposed {r.DisposeCount} time(s)"));
 
         async Task Flow(int flow)
         {
-            var slug = slugs[flow % Tenants];
-            var token = new FlowToken(slug, flow);
-            using (TenantContext.Enter(slug, o => o.Use(token)))
+            var random = new Random(flow);
+            while (Volatile.Read(ref run.Operations) < target)
             {
-                for (int i = 0; i < Iterations; i++)
+                var slug = s_slugs[random.Next(Tenants)];
+                var token = new FlowToken(slug, flow);
+                TenantScope scope;
+                try
                 {
-                    switch (i % 10)
+                    scope = TenantContext.Enter(slug, o => o.Use(token));
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref run.Refused); // entered in the instant a replacement disposed the configuration
+                    continue;
+                }
+
+                using (scope)
+                {
+                    var perScope = TenantContext.Get<PerScopeThing>();
+                    for (int step = 0; step < 8; step++)
                     {
-                        case 0:
-                            run.Check(slug, token);
-                            break;
-
-                        case 1:
-                            await Task.Run(() => run.Check(slug, token));
-                            break;
-
-                        case 2:
-                            await HopAsync().ConfigureAwait(false);
-                            run.Check(slug, token);
-                            break;
-
-                        case 3:
-                            await Parallel.ForEachAsync(Enumerable.Range(0, 4), async (_, _) =>
-                            {
-                                await Task.Yield();
-                                run.Check(slug, token);
-                            });
-                            break;
-
-                        case 4:
+                        try
                         {
-                            // Another tenant nested inside: it sees its own resources and none of this flow's overrides
-                            // (the same tenant nested inherits them).
-                            var other = slugs[(flow + i) % Tenants];
-                            using (TenantContext.Enter(other))
-                            {
-                                var expected = other == slug ? token : TenantContext.Get<FlowToken>();
-                                if (other != slug && checkIdentity && !ReferenceEquals(expected, run.RegisteredTokens[other]))
-                                {
-                                    run.Fail($"{other} nested in {slug} did not see its registered token");
-                                }
-
-                                run.Check(other, expected);
-                                await Task.Yield();
-                                run.Check(other, expected);
-                            }
-
-                            run.Check(slug, token);
-                            break;
+                            await Step(random.Next(9), slug, token, perScope, random);
                         }
-
-                        case 5:
-                            await channel.Writer.WriteAsync(new Work(TenantContext.Capture(), slug, token));
-                            run.Check(slug, token);
-                            break;
-
-                        case 6:
-                            if (i % 50 == 6)
-                            {
-                                await Task.Delay(1);
-                            }
-                            else
-                            {
-                                await Task.Yield();
-                            }
-
-                            run.Check(slug, token);
-                            break;
-
-                        case 7:
-                            if (i % 50 == 7)
-                            {
-                                // Timers capture the ExecutionContext: the callback runs in this scope.
-                                var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                                using var timer = new Timer(_ =>
-                                {
-                                    run.Check(slug, token);
-                                    fired.TrySetResult();
-                                }, null, 1, Timeout.Infinite);
-                                await fired.Task;
-                            }
-                            else
-                            {
-                                run.Check(slug, token);
-                            }
-
-                            break;
-
-                        case 8:
-                            await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
-                            {
-                                await Task.Delay(0).ConfigureAwait(false);
-                                await HopAsync().ConfigureAwait(false);
-                                run.Check(slug, token);
-                            }));
-                            break;
-
-                        default:
-                            for (int k = 0; k < 5; k++)
-                            {
-                                run.Check(slug, token);
-                            }
-
-                            break;
+                        catch (Exception ex)
+                        {
+                            run.Fail(ref run.Errors, $"{slug}, flow {flow}: {ex.GetType().Name}: {ex.Message}");
+                        }
                     }
                 }
+            }
+        }
+
+        async Task Step(int kind, string slug, FlowToken token, PerScopeThing perScope, Random random)
+        {
+            switch (kind)
+            {
+                case 0:
+                    run.Check(slug, token);
+                    break;
+
+                case 1:
+                    await Task.Yield();
+                    run.Check(slug, token);
+                    break;
+
+                case 2:
+                    await Task.Run(() => run.Check(slug, token));
+                    break;
+
+                case 3:
+                {
+                    // Another tenant nested inside: its own resources, none of this flow's overrides.
+                    var other = s_slugs[random.Next(Tenants)];
+                    using (TenantContext.Enter(other))
+                    {
+                        var expected = other == slug ? token : null;
+                        run.Check(other, expected);
+                        await Task.Yield();
+                        run.Check(other, expected);
+                    }
+
+                    run.Check(slug, token);
+                    break;
+                }
+
+                case 4:
+                    // The same tenant nested: the same overrides and the same per-scope resources.
+                    using (TenantContext.Enter(slug))
+                    {
+                        run.Check(slug, token);
+                        if (!ReferenceEquals(perScope, TenantContext.Get<PerScopeThing>()))
+                        {
+                            run.Fail(ref run.CrossTenant, $"{slug}: a nested scope of the same tenant did not share the per-scope resource");
+                        }
+                    }
+
+                    break;
+
+                case 5:
+                    await channel.Writer.WriteAsync(new Work(TenantContext.Capture(), slug, token));
+                    run.Check(slug, token);
+                    break;
+
+                case 6:
+                    await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+                    {
+                        await Task.Yield();
+                        run.Check(slug, token);
+                    })));
+                    break;
+
+                case 7:
+                {
+                    // An override nested in the same tenant: its own token and its own per-scope resources.
+                    var inner = new FlowToken(slug, token.Flow);
+                    PerScopeThing innerPerScope;
+                    using (TenantContext.Enter(slug, o => o.Use(inner)))
+                    {
+                        await Task.Yield();
+                        run.Check(slug, inner);
+                        innerPerScope = TenantContext.Get<PerScopeThing>();
+                    }
+
+                    if (ReferenceEquals(innerPerScope, perScope) || !innerPerScope.IsDisposed)
+                    {
+                        run.Fail(ref run.CrossTenant, $"{slug}: a per-scope resource made under a nested override escaped it");
+                    }
+
+                    run.Check(slug, token);
+                    break;
+                }
+
+                default:
+                    for (int k = 0; k < 4; k++)
+                    {
+                        run.Check(slug, token);
+                    }
+
+                    break;
             }
         }
     }

@@ -16,13 +16,25 @@ namespace WikiFarm.Tests;
 /// wikis. The trusted proxy is 127.0.0.2: <see cref="AsUser"/> connects from there with the proxy's headers; a client
 /// from 127.0.0.1 is a stranger whose headers must be ignored.
 /// </summary>
-public sealed class FarmServer : WebApplicationFactory<Program>
+public class FarmServer : WebApplicationFactory<Program>
 {
     public const string TrustedProxy = "127.0.0.2";
     public const string Stranger = "127.0.0.1";
 
+    private readonly string _environment;
+    private readonly (string Key, string Value)[] _settings;
+
+    /// <summary>The farm as the README's first command runs it: Development, with the demo wikis and the development login.</summary>
     public FarmServer()
+        : this("Development")
     {
+    }
+
+    /// <summary>A farm in <paramref name="environment"/>, with extra configuration (<c>WikiFarm:…</c> keys).</summary>
+    internal FarmServer(string environment, params (string Key, string Value)[] settings)
+    {
+        _environment = environment;
+        _settings = settings;
         DataRoot = Path.Combine(Path.GetTempPath(), "wikifarm-tests-" + Guid.NewGuid().ToString("N"));
         UseKestrel(0);
         StartServer();
@@ -39,7 +51,23 @@ public sealed class FarmServer : WebApplicationFactory<Program>
         builder.UseSetting("WikiFarm:DataRoot", DataRoot);
         builder.UseSetting("WikiFarm:TrustedProxies", TrustedProxy);
         builder.UseSetting("WikiFarm:ParentDomain", "wiki.test");
+        builder.UseSetting("WikiFarm:ServerTiming", "true");
+        builder.UseEnvironment(_environment);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    /// <summary>Runs <paramref name="work"/> with the app's tenant configuration active (as a request would have it).</summary>
+    public T WithTenants<T>(Func<Tenancy.TenantConfiguration, T> work)
+    {
+        using (Services.GetRequiredService<Tenancy.AspNetCore.TenantContextHost>().Activate())
+        {
+            return work(Services.GetRequiredService<Tenancy.TenantConfiguration>());
+        }
     }
 
     /// <summary>A client behind the trusted proxy, signed in as <paramref name="user"/>.</summary>
@@ -48,6 +76,14 @@ public sealed class FarmServer : WebApplicationFactory<Program>
         var client = CreateClientFrom(TrustedProxy);
         client.DefaultRequestHeaders.Add("X-Forwarded-User", user);
         client.DefaultRequestHeaders.Add("X-Forwarded-Email", email ?? $"{user}@example.com");
+        return client;
+    }
+
+    /// <summary>A client behind the trusted proxy, signed in as <paramref name="user"/>, whose proxy sends no e-mail address.</summary>
+    public HttpClient AsUserWithoutEmail(string user)
+    {
+        var client = CreateClientFrom(TrustedProxy);
+        client.DefaultRequestHeaders.Add("X-Forwarded-User", user);
         return client;
     }
 
@@ -111,6 +147,17 @@ internal static class HttpExtensions
 
     public static async Task<HttpResponseMessage> PostFormAsync(this HttpClient client, string path, params (string Name, string Value)[] fields)
         => await client.PostAsync(path, new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))));
+
+    /// <summary>A form post as a browser sends it from a page of <paramref name="origin"/> (its <c>Origin</c> header).</summary>
+    public static async Task<HttpResponseMessage> PostFormFromAsync(this HttpClient client, string origin, string path, params (string Name, string Value)[] fields)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))),
+        };
+        request.Headers.Add("Origin", origin);
+        return await client.SendAsync(request);
+    }
 
     /// <summary>The rendered page body (the article) of a page view.</summary>
     public static string Article(string html)

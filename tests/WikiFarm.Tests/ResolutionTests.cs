@@ -107,8 +107,8 @@ public sealed class ResolutionTests(FarmServer farm) : IClassFixture<FarmServer>
     [Fact]
     public async Task Farm_index_runs_without_a_wiki()
     {
-        using var stranger = farm.CreateClientFrom(FarmServer.Stranger);
-        var body = await stranger.GetStringAsync("/");
+        using var alice = farm.AsUser("alice");
+        var body = await alice.GetStringAsync("/");
         Assert.Contains("Team Handbook", body);
         Assert.Contains("Recipes", body);
     }

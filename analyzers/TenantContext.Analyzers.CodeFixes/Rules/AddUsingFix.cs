@@ -16,8 +16,13 @@ using Microsoft.CodeAnalysis.Text;
 namespace Tenancy.Analyzers.CodeFixes;
 
 /// <summary>
-/// TC1003: disposes the scope with <c>using</c> — <c>var s = Enter(…);</c> becomes <c>using var s = Enter(…);</c>,
-/// and a discarded <c>Enter(…);</c> becomes <c>using var scope = Enter(…);</c>.
+/// TC1003: disposes the scope with <c>using</c> — <c>var s = Enter(…);</c> becomes <c>using var s = Enter(…);</c>, and a
+/// discarded <c>Enter(…);</c> (or <c>_ = Enter(…);</c>, <c>snapshot?.Enter();</c>) becomes <c>using var scope = Enter(…);</c>
+/// with a name no enclosing or nested scope uses. A <c>using</c> declaration lasts to the end of its block, so the fix is
+/// offered only where that keeps the scope over every statement the undisposed scope reached in the member: never when
+/// statements follow the block in an enclosing one, never when nothing follows it (the scope was meant for a caller),
+/// never for a local that is reassigned or passed by reference, and never across a label (CS8648). An explicit
+/// <c>Dispose()</c> further down is kept: the scope still ends there.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddUsingFix))]
 [Shared]
@@ -38,7 +43,8 @@ public sealed class AddUsingFix : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || !TryFindTarget(root, context.Span, out var statement, out var invocation))
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || !TryFindTarget(root, model, context.Span, context.CancellationToken, out var statement, out var scope))
         {
             return;
         }
@@ -46,61 +52,168 @@ public sealed class AddUsingFix : CodeFixProvider
         context.RegisterCodeFix(
             CodeAction.Create(
                 "Dispose the scope with 'using'",
-                ct => FixAsync(context.Document, statement, invocation, ct),
+                ct => FixAsync(context.Document, statement, scope, ct),
                 equivalenceKey: nameof(AddUsingFix)),
             context.Diagnostics);
     }
 
-    private static bool TryFindTarget(SyntaxNode root, TextSpan span, out StatementSyntax statement, out InvocationExpressionSyntax invocation)
+    private static bool TryFindTarget(
+        SyntaxNode root, SemanticModel model, TextSpan span, CancellationToken cancellationToken, out StatementSyntax statement, out ExpressionSyntax scope)
     {
         statement = null!;
-        invocation = null!;
+        scope = null!;
         if (root.FindNode(span, getInnermostNodeForTie: true) is not { } node
-            || node.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault() is not { } found)
+            || node.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault() is not { } invocation)
         {
             return false;
         }
 
-        var target = found.Parent switch
+        // The whole expression that yields the scope: the call, or 'snapshot?.Enter()' around it.
+        ExpressionSyntax value = invocation;
+        if (invocation.Parent is ConditionalAccessExpressionSyntax conditional && conditional.WhenNotNull == invocation)
         {
-            ExpressionStatementSyntax expression => (StatementSyntax)expression,
+            value = conditional;
+        }
+
+        StatementSyntax? target = value.Parent switch
+        {
+            ExpressionStatementSyntax expression => expression,
+            AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax discard } assignment
+                when assignment.Right == value && model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is null or IDiscardSymbol => discard,
             EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax local } } }
                 when local.UsingKeyword.RawKind == 0 && local.AwaitKeyword.RawKind == 0 && !local.IsConst => local,
             _ => null,
         };
 
-        if (target?.Parent is not BlockSyntax)
+        if (target is null || !KeepsEveryStatementInScope(target) || CrossesALabel(target))
+        {
+            return false;
+        }
+
+        if (target is LocalDeclarationStatementSyntax declaration
+            && (!IsDisposable(declaration, model, cancellationToken) || IsWrittenLater(declaration, model, cancellationToken)))
         {
             return false;
         }
 
         statement = target;
-        invocation = found;
+        scope = value;
         return true;
     }
 
-    private static async Task<Document> FixAsync(Document document, StatementSyntax statement, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    /// <summary>The statements that hold <paramref name="statement"/>: its block's, or the top-level statements.</summary>
+    private static IReadOnlyList<StatementSyntax>? Siblings(StatementSyntax statement) => statement.Parent switch
+    {
+        BlockSyntax block => block.Statements,
+        GlobalStatementSyntax { Parent: CompilationUnitSyntax unit } => unit.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement).ToList(),
+        _ => null,
+    };
+
+    /// <summary>
+    /// A using declaration ends with its block. The undisposed scope reached everything after it in the member, so the
+    /// fix is safe only when the block runs to the end of the member (nothing follows the block in an enclosing one), and
+    /// worth making only when something follows the statement in its block.
+    /// </summary>
+    private static bool KeepsEveryStatementInScope(StatementSyntax statement)
+    {
+        var siblings = Siblings(statement);
+        if (siblings is null || siblings.Count == 0 || siblings[siblings.Count - 1] == statement)
+        {
+            return false;
+        }
+
+        for (SyntaxNode? node = statement.Parent; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case GlobalStatementSyntax:
+                case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax:
+                    return true;
+                case StatementSyntax inner when inner.Parent is BlockSyntax outer:
+                    if (outer.Statements.IndexOf(inner) != outer.Statements.Count - 1)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case StatementSyntax inner when inner.Parent is SwitchSectionSyntax or GlobalStatementSyntax:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A goto may not jump to a label before a using declaration in the same block (CS8648).</summary>
+    private static bool CrossesALabel(StatementSyntax statement) =>
+        statement.Parent is BlockSyntax block && block.DescendantNodes().OfType<LabeledStatementSyntax>().Any();
+
+    private static bool IsDisposable(LocalDeclarationStatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var type = model.GetTypeInfo(declaration.Declaration.Type, cancellationToken).Type;
+        var disposable = model.Compilation.GetSpecialType(SpecialType.System_IDisposable);
+        return type is not null && (SymbolEqualityComparer.Default.Equals(type, disposable) || type.AllInterfaces.Contains(disposable, SymbolEqualityComparer.Default));
+    }
+
+    /// <summary>A using variable is read-only (CS1656): assigned again, or passed by <c>ref</c>/<c>out</c>, it cannot become one.</summary>
+    private static bool IsWrittenLater(LocalDeclarationStatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var variable = declaration.Declaration.Variables[0];
+        var local = model.GetDeclaredSymbol(variable, cancellationToken);
+        var body = declaration.Parent?.Parent is GlobalStatementSyntax { Parent: { } unit } ? unit : declaration.Parent;
+        if (local is null || body is null)
+        {
+            return true;
+        }
+
+        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.Identifier.ValueText != local.Name
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            {
+                continue;
+            }
+
+            var use = (ExpressionSyntax)name;
+            while (use.Parent is ParenthesizedExpressionSyntax parenthesized)
+            {
+                use = parenthesized;
+            }
+
+            switch (use.Parent)
+            {
+                case AssignmentExpressionSyntax assignment when assignment.Left == use:
+                case ArgumentSyntax argument when argument.RefKindKeyword.RawKind != 0:
+                case RefExpressionSyntax:
+                case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<Document> FixAsync(Document document, StatementSyntax statement, ExpressionSyntax scope, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return document;
         }
 
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var replacement = Replacement(statement, invocation, model, new HashSet<string>(StringComparer.Ordinal));
+        var replacement = Replacement(statement, scope, model, new HashSet<string>(StringComparer.Ordinal));
         return document.WithSyntaxRoot(root.ReplaceNode(statement, replacement));
     }
 
     private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
     {
         var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return document;
         }
-
-        var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
 
         // The names this batch has given, per member: C# forbids a local that repeats one in the same or an
         // enclosing scope, so within one member a name is used once.
@@ -108,29 +221,34 @@ public sealed class AddUsingFix : CodeFixProvider
         var replacements = new Dictionary<SyntaxNode, SyntaxNode>();
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
-            if (!TryFindTarget(root, diagnostic.Location.SourceSpan, out var statement, out var invocation) || replacements.ContainsKey(statement))
+            if (!TryFindTarget(root, model, diagnostic.Location.SourceSpan, context.CancellationToken, out var statement, out var scope) || replacements.ContainsKey(statement))
             {
                 continue;
             }
 
-            var owner = (SyntaxNode?)statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? root;
+            var owner = Owner(statement);
             if (!taken.TryGetValue(owner, out var names))
             {
                 taken[owner] = names = new HashSet<string>(StringComparer.Ordinal);
             }
 
-            replacements[statement] = Replacement(statement, invocation, model, names);
+            replacements[statement] = Replacement(statement, scope, model, names);
         }
 
         return replacements.Count == 0 ? document : document.WithSyntaxRoot(root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]));
     }
 
+    /// <summary>The member (or the file, for top-level statements) whose locals share one declaration space.</summary>
+    private static SyntaxNode Owner(SyntaxNode statement) =>
+        (SyntaxNode?)statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? statement.SyntaxTree.GetRoot();
+
     /// <summary>
-    /// <c>using var s = Enter(…);</c> for a declaration; <c>using var scope = Enter(…);</c> for a discarded call, with
-    /// the first of <c>scope</c>, <c>scope2</c>, … that is neither in scope there nor in <paramref name="taken"/>
-    /// (which receives it).
+    /// <c>using var s = Enter(…);</c> for a declaration; <c>using var scope = Enter(…);</c> for a discarded call, with the
+    /// first of <c>scope</c>, <c>scope2</c>, … that no symbol in scope there, no identifier of the member (a nested local
+    /// or lambda parameter of that name would be CS0136; a field of that name, read later, would change meaning) and
+    /// nothing in <paramref name="taken"/> uses (which receives it).
     /// </summary>
-    private static LocalDeclarationStatementSyntax Replacement(StatementSyntax statement, InvocationExpressionSyntax invocation, SemanticModel? model, HashSet<string> taken)
+    private static LocalDeclarationStatementSyntax Replacement(StatementSyntax statement, ExpressionSyntax scope, SemanticModel model, HashSet<string> taken)
     {
         if (statement is LocalDeclarationStatementSyntax local)
         {
@@ -140,8 +258,11 @@ public sealed class AddUsingFix : CodeFixProvider
                 .WithDeclaration(local.Declaration.WithoutLeadingTrivia());
         }
 
+        var used = new HashSet<string>(
+            Owner(statement).DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText),
+            StringComparer.Ordinal);
         var name = "scope";
-        for (var i = 2; taken.Contains(name) || model is not null && model.LookupSymbols(statement.SpanStart, name: name).Length > 0; i++)
+        for (var i = 2; taken.Contains(name) || used.Contains(name) || model.LookupSymbols(statement.SpanStart, name: name).Length > 0; i++)
         {
             name = "scope" + i;
         }
@@ -152,7 +273,7 @@ public sealed class AddUsingFix : CodeFixProvider
                     SyntaxFactory.IdentifierName("var"),
                     SyntaxFactory.SingletonSeparatedList(
                         SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
-                            .WithInitializer(SyntaxFactory.EqualsValueClause(invocation.WithoutTrivia())))))
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(scope.WithoutTrivia())))))
             .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword))
             .WithTriviaFrom(statement)
             .WithAdditionalAnnotations(Formatter.Annotation);

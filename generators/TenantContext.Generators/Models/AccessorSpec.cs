@@ -1,8 +1,8 @@
 namespace Tenancy.Generators.Models;
 
 /// <summary>One <c>static partial</c> accessor property, ready to emit.</summary>
-/// <param name="Name">The property name (<c>Db</c>).</param>
-/// <param name="Accessibility">The declared accessibility keywords (<c>public</c>).</param>
+/// <param name="Name">The property name as code spells it (<c>Db</c>, <c>@event</c>).</param>
+/// <param name="Modifiers">The accessibility (and <c>new</c>) keywords exactly as declared, possibly none.</param>
 /// <param name="TypeName">The <c>global::</c>-qualified type (<c>global::Demo.WikiDatabase</c>).</param>
 /// <param name="ParameterName">The camel-case parameter name, escaped if it is a keyword (<c>db</c>, <c>@event</c>).</param>
 /// <param name="LifetimeParameterName">The name of its lifetime parameter in <c>Register</c> (<c>dbLifetime</c>).</param>
@@ -12,7 +12,7 @@ namespace Tenancy.Generators.Models;
 /// <param name="HasDocumentation">Whether the user's declaration carries its own XML documentation.</param>
 internal sealed record AccessorSpec(
     string Name,
-    string Accessibility,
+    string Modifiers,
     string TypeName,
     string ParameterName,
     string LifetimeParameterName,

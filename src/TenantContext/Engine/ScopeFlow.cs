@@ -115,7 +115,7 @@ internal static class ScopeFlow
         TenantEntries.Touch(scope.Entry);
         s_flow.Value = scope;
         TenantMetrics.ScopeEntered(scope.Entry.MetricTag);
-        if (Activity.Current is { } activity)
+        if (ActivityWatch.Seen && Activity.Current is { } activity)
         {
             Relabel(scope, activity, ownsPerScope);
         }

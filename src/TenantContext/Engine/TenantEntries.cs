@@ -43,8 +43,6 @@ internal sealed class TenantEntries
 
     internal int Count => _entries.Count;
 
-    internal bool IsClosed => _closed;
-
     /// <summary>Raised once, after the configuration was closed and its last entry retired.</summary>
     internal event Action? Drained;
 

@@ -44,13 +44,16 @@ internal sealed class TenantEntry
                 return existing;
             }
 
+            if (Retirement == Retired)
+            {
+                // Only the default tenant's entry is used outside a scope; once its configuration is disposed it creates nothing.
+                throw Configuration.Entries.Closed();
+            }
+
             var created = registration.Create(Tenant);
             Volatile.Write(ref Values[registration.Slot], created);
             TenantMetrics.ResourceCreated(MetricTag);
             return created;
         }
     }
-
-    internal static bool SameTenant(TenantEntry a, TenantEntry b)
-        => ReferenceEquals(a, b) || (ReferenceEquals(a.Configuration, b.Configuration) && string.Equals(a.Slug, b.Slug, StringComparison.Ordinal));
 }

@@ -10,9 +10,16 @@ public class ReplaceWithAccessorFixTests
             public class Store { }
             public static class Globals
             {
-                [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public static object Storage = new();
+                [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public static Tenancy.ITenantStorage Storage = null!;
+                [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public static object Untyped = new();
                 [Tenancy.TenantSingleton] public static object Cache = new();
-                public static object Listed = new();
+                public static Tenancy.ITenantDatabase Listed = null!;
+            }
+
+            public sealed class Holder
+            {
+                [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public Tenancy.ITenantStorage Storage { get; set; } = null!;
+                public static Holder Create() => new();
             }
         }
         """;
@@ -68,6 +75,54 @@ public class ReplaceWithAccessorFixTests
         {
             object A() => Wiki.Storage;
             object B() => Wiki.Storage.ToString()!;
+        }
+        """ + "\n" + Legacy);
+
+    private static Task VerifyNoFix(string source) => Verify.VerifyFixAsync(source + "\n" + Legacy, source + "\n" + Legacy);
+
+    [Fact]
+    public Task No_fix_for_the_target_of_an_assignment() => VerifyNoFix("""
+        class C
+        {
+            void M(Tenancy.ITenantStorage storage) => {|TC1002:Legacy.Globals.Storage|} = storage;
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_for_a_ref_argument() => VerifyNoFix("""
+        class C
+        {
+            void M() => Keep(ref {|TC1002:Legacy.Globals.Storage|});
+            static void Keep(ref Tenancy.ITenantStorage storage) { }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_accessor_has_another_type() => VerifyNoFix("""
+        class C
+        {
+            object M() => {|TC1002:Legacy.Globals.Untyped|};
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_replacing_would_drop_a_call() => VerifyNoFix("""
+        class C
+        {
+            object M() => {|TC1002:Legacy.Holder.Create().Storage|};
+        }
+        """);
+
+    [Fact]
+    public Task Replaces_the_receiver_of_a_conditional_access() => Verify.VerifyFixAsync("""
+        class C
+        {
+            bool? M() => {|TC1002:Legacy.Globals.Storage|}?.Exists("home");
+        }
+        """ + "\n" + Legacy, """
+        class C
+        {
+            bool? M() => Wiki.Storage?.Exists("home");
         }
         """ + "\n" + Legacy);
 }

@@ -1,0 +1,111 @@
+using System.IO.MemoryMappedFiles;
+
+namespace Tenancy.Sqlite;
+
+/// <summary>
+/// Change counters shared by every process on this machine that uses one data root: a memory-mapped file of 4,096
+/// counters beside the catalog (<c>{catalog}-generations</c>). Archiving, restoring, deleting or creating a tenant and
+/// committing a migration step increments the tenant's counter; a router trusts what it cached about a tenant (migrated,
+/// active) only while the counter it saw is unchanged, so a warm open costs one memory read and a change made by another
+/// process is seen at its next open. Counters are shared by the tenants whose slugs hash alike: a collision only costs an
+/// extra check. Processes on other machines (a network file system) do not share the mapping; SQLite's own locking is not
+/// reliable there either.
+/// </summary>
+internal sealed unsafe class TenantGenerations : IDisposable
+{
+    public const int SlotCount = 4096;
+    private const long Size = SlotCount * sizeof(long);
+    private readonly MemoryMappedFile? _file;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly long* _slots;
+    private readonly long[]? _private;
+    private int _disposed;
+
+    private TenantGenerations(MemoryMappedFile file, MemoryMappedViewAccessor view)
+    {
+        _file = file;
+        _view = view;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _slots = (long*)(pointer + view.PointerOffset);
+    }
+
+    private TenantGenerations(long[] slots)
+    {
+        _private = slots;
+    }
+
+    /// <summary>Whether the counters are shared with other processes (false when the data root cannot hold the file).</summary>
+    public bool Shared => _private is null;
+
+    /// <summary>Maps <paramref name="path"/>, creating it (zeroed) when absent; a data root that cannot hold it gets private counters.</summary>
+    public static TenantGenerations Open(string path)
+    {
+        try
+        {
+            DurableFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+            var file = MemoryMappedFile.CreateFromFile(path, FileMode.OpenOrCreate, mapName: null, Size, MemoryMappedFileAccess.ReadWrite);
+            try
+            {
+                return new TenantGenerations(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite));
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only data root: nothing can be archived, deleted or migrated through it by this process either.
+            return new TenantGenerations(new long[SlotCount]);
+        }
+    }
+
+    /// <summary>The counter of a slug: FNV-1a of its characters (stable across processes, unlike string.GetHashCode).</summary>
+    public static int SlotOf(string slug)
+    {
+        uint hash = 2166136261;
+        foreach (char c in slug)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return (int)(hash % SlotCount);
+    }
+
+    /// <summary>The current value of a slot.</summary>
+    public long Read(int slot) => _private is not null ? Volatile.Read(ref _private[slot])
+        : Volatile.Read(ref _disposed) == 0 ? Volatile.Read(ref _slots[slot]) : -1;
+
+    /// <summary>Records a change to the tenants of a slot, for every process.</summary>
+    public void Bump(int slot)
+    {
+        if (_private is null)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                Interlocked.Increment(ref _slots[slot]);
+            }
+        }
+        else
+        {
+            Interlocked.Increment(ref _private[slot]);
+        }
+    }
+
+    /// <summary>Records a change to one tenant.</summary>
+    public void Bump(string slug) => Bump(SlotOf(slug));
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _view is null)
+        {
+            return;
+        }
+
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file!.Dispose();
+    }
+}
