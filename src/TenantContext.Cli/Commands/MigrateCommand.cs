@@ -73,7 +73,7 @@ internal static class MigrateCommand
         }
         else
         {
-            (from, to) = await store.Router.MigrateAsync(slug, context.CancellationToken).ConfigureAwait(false);
+            (from, to) = await store.Router.MigrateAsync(slug, cancellationToken: context.CancellationToken).ConfigureAwait(false);
         }
 
         var result = new MigrateTenantJson(slug, from, to, to != from, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
