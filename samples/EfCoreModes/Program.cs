@@ -9,7 +9,7 @@ string[] tenants = ["acme", "globex"];
 // 1. Database per tenant: a file per tenant (data/tenants/{tenant}.db), no tenant column anywhere.
 TenantContext.Configure(b => b
     .UseSqlite(o => { o.DataRoot = dataRoot; o.CreateAnyTenantOnFirstUse = true; }) // no catalog: any tenant name gets its file
-    .AddDbContext<NotesContext>()); // TenantContext.Get<NotesContext>(): one pooled context per scope, on the tenant's file
+    .AddDbContext<NotesContext>(o => o.UseSqlite())); // TenantContext.Get<NotesContext>(): one pooled context per scope, on the tenant's file (the app picks the EF provider)
 
 foreach (var tenant in tenants)
 {

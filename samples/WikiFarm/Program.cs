@@ -3,6 +3,7 @@
 //      ./data; sign in as alice). In any other environment there is no password-less login and no demo seed: users come
 //      from a trusted proxy (WikiFarm:TrustedProxies).
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
 using Tenancy;
 using Tenancy.AspNetCore;
 using WikiFarm;
@@ -20,7 +21,7 @@ builder.Services.AddTenantContext(b =>
         o.PathTemplate = "wikis/{tenant}/wiki.db";       // the wiki's database file
         o.StoragePathTemplate = "wikis/{tenant}/pages";  // the git repository
     });
-    b.AddDbContext<WikiDbContext>();                    // per scope, pooled, on the wiki's file; tables made on first use
+    b.AddDbContext<WikiDbContext>(o => o.UseSqlite());  // per scope, pooled, on the wiki's file; tables made on first use
     Wiki.Register(b,
         db: [RequiresTenant] (t) => new WikiDatabase(TenantContext.Get<WikiDbContext>()),
         storage: t => new PageStore(TenantContext.Configuration.GetSqlite().GetStoragePath(t.Slug)!),

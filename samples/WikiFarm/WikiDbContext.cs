@@ -4,7 +4,7 @@ namespace WikiFarm;
 
 /// <summary>
 /// One wiki's own database through EF Core: the four tables of the original design. Registered with
-/// <c>b.AddDbContext&lt;WikiDbContext&gt;()</c> in <c>Program.cs</c>: each request's scope gets a pooled instance bound to
+/// <c>b.AddDbContext&lt;WikiDbContext&gt;(o =&gt; o.UseSqlite())</c> in <c>Program.cs</c>: each request's scope gets a pooled instance bound to
 /// that wiki's SQLite file (<c>data/wikis/{wiki}/wiki.db</c>), and the tables are created the first time a wiki is used.
 /// There is no tenant column anywhere: the file is the wiki.
 /// </summary>

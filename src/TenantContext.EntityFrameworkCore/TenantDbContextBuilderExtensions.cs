@@ -17,26 +17,32 @@ public static class TenantDbContextBuilderExtensions
 
     /// <summary>
     /// Registers <typeparamref name="TContext"/> per scope: <c>TenantContext.Get&lt;TContext&gt;()</c> (and generated
-    /// accessors of that type) return a context bound to the current tenant's database (<see cref="TenantContext.GetDb"/>,
-    /// for example the tenant's SQLite file from <c>UseSqlite</c>), one per scope, returned to a pool when the scope ends.
-    /// Every rental is re-pointed to the renting tenant's connection; a context waiting in the pool holds none. The
-    /// tenant's schema is migrated (or, without migrations, created) on first use in this process; migrate every tenant
-    /// ahead of time with <see cref="MigrateAllTenantsAsync{TContext}"/>.
+    /// accessors of that type) return a context bound to the current tenant's database (<see cref="TenantContext.GetDb"/>:
+    /// a SQLite file, a PostgreSQL schema or database, whatever the configuration registers), one per scope, returned to a
+    /// pool when the scope ends. Every rental is re-pointed to the renting tenant's connection; a context waiting in the
+    /// pool holds none, and a context used after its scope ended refuses to run. The tenant's tables are migrated (or,
+    /// without migrations, created) on first use in this process; migrate every tenant ahead of time with
+    /// <see cref="MigrateAllTenantsAsync{TContext}"/>.
     /// </summary>
     /// <typeparam name="TContext">A context with a public constructor taking <c>DbContextOptions&lt;TContext&gt;</c>.</typeparam>
-    /// <param name="builder">The builder; register the tenant database first (<c>UseSqlite</c>, or <c>Db(...)</c> returning SQLite connections).</param>
+    /// <param name="builder">The builder; register the tenant database too (<c>UseSqlite</c>, <c>UsePostgres</c>, or <c>Db(...)</c>).</param>
     /// <param name="configure">
-    /// Configures the context options after <c>UseSqlite()</c> (with no connection) is applied: add
-    /// <c>UseTenantIsolation()</c>, interceptors, warnings, <c>UseSqlite(o =&gt; o.MigrationsAssembly(...))</c>. Do not
-    /// set a connection string: each rental gets its tenant's connection.
+    /// Chooses the EF Core provider that matches the tenant database's connections, <em>without</em> a connection or
+    /// connection string (each rental is given its tenant's open connection): <c>o =&gt; o.UseSqlite()</c>,
+    /// <c>o =&gt; o.UseNpgsql()</c>, <c>o =&gt; o.UseSqlServer()</c>. Add the rest here too: <c>UseTenantIsolation()</c>,
+    /// interceptors, warnings, <c>UseNpgsql(n =&gt; n.MigrationsAssembly(...))</c>.
     /// </param>
     /// <param name="poolSize">The most contexts kept in the pool (<see cref="DefaultPoolSize"/> by default).</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <exception cref="InvalidOperationException"><typeparamref name="TContext"/> is already registered on this builder.</exception>
-    public static TenantContextBuilder AddDbContext<TContext>(this TenantContextBuilder builder, Action<DbContextOptionsBuilder>? configure = null, int poolSize = DefaultPoolSize)
+    /// <exception cref="InvalidOperationException">
+    /// <typeparamref name="TContext"/> is already registered on this builder; <paramref name="configure"/> chose no
+    /// relational provider, or gave it a connection or connection string.
+    /// </exception>
+    public static TenantContextBuilder AddDbContext<TContext>(this TenantContextBuilder builder, Action<DbContextOptionsBuilder> configure, int poolSize = DefaultPoolSize)
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
         ArgumentOutOfRangeException.ThrowIfLessThan(poolSize, 1);
         var key = PropertyKey<TContext>();
         if (builder.Properties.ContainsKey(key))
@@ -45,13 +51,18 @@ public static class TenantDbContextBuilderExtensions
         }
 
         var options = new DbContextOptionsBuilder<TContext>();
-        options.UseSqlite();
-        configure?.Invoke(options);
-        ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new TenantDatabaseOptionsExtension());
+        TenantRentalExtension.Apply(options);
+        configure(options);
+        TenantRentalExtension.ValidateProvider(options.Options, typeof(TContext));
 
         var contexts = new TenantDbContexts<TContext>(options.Options, poolSize);
         builder.Properties[key] = contexts;
         builder.Add(_ => new TenantDbSchema<TContext>(), TenantLifetime.PerTenant);
+        if (!builder.IsRegistered<TenantScopeTicket>())
+        {
+            builder.Add(_ => new TenantScopeTicket(), TenantLifetime.PerScope);
+        }
+
         builder.Add(_ => contexts.Create(), TenantLifetime.PerScope);
         return builder;
     }
@@ -77,11 +88,12 @@ public static class TenantDbContextBuilderExtensions
     /// </summary>
     /// <typeparam name="TContext">A context registered with <see cref="AddDbContext{TContext}"/>.</typeparam>
     /// <param name="configuration">The configuration that registers the context and the tenant databases.</param>
-    /// <param name="tenants">The tenants to migrate; null for the active tenants of the SQLite catalog (<c>UseSqlite</c>).</param>
+    /// <param name="tenants">The tenants to migrate; null for the active tenants of the configuration's catalog (<see cref="TenantConfiguration.Catalog"/>).</param>
     /// <param name="parallelism">Tenants migrated at once; 0 for the processor count.</param>
     /// <param name="progress">Receives a report after each tenant.</param>
     /// <param name="cancellationToken">Stops starting new tenants; a tenant in progress finishes or rolls back.</param>
-    /// <returns>The per-tenant report, in the order of <paramref name="tenants"/>.</returns>
+    /// <returns>The per-tenant report, in the order of <paramref name="tenants"/> (or of the catalog's listing).</returns>
+    /// <exception cref="InvalidOperationException"><paramref name="tenants"/> is null and the configuration has no catalog.</exception>
     public static async Task<TenantDbContextMigrationReport> MigrateAllTenantsAsync<TContext>(
         this TenantConfiguration configuration,
         IEnumerable<string>? tenants = null,
@@ -95,7 +107,7 @@ public static class TenantDbContextBuilderExtensions
         var contexts = configuration.GetDbContexts<TContext>();
         var slugs = tenants is not null
             ? tenants.ToArray()
-            : (await configuration.GetSqlite().Catalog.ListAsync(includeArchived: false, cancellationToken).ConfigureAwait(false)).Select(r => r.Slug).ToArray();
+            : (await CatalogOf(configuration, typeof(TContext)).ListAsync(includeArchived: false, cancellationToken).ConfigureAwait(false)).Select(r => r.Slug).ToArray();
 
         var started = Stopwatch.GetTimestamp();
         var results = new TenantDbContextMigrationResult[slugs.Length];
@@ -143,6 +155,11 @@ public static class TenantDbContextBuilderExtensions
             return new TenantDbContextMigrationResult(slug, [], TimeSpan.Zero, ex);
         }
     }
+
+    private static ITenantCatalog CatalogOf(TenantConfiguration configuration, Type context)
+        => configuration.Catalog ?? throw new InvalidOperationException(
+            $"MigrateAllTenantsAsync<{context.Name}>() without a list of tenants migrates the catalog's tenants, and this configuration has no catalog. " +
+            "Pass the tenants (MigrateAllTenantsAsync<TContext>([\"acme\", ...])) or register a catalog (UseSqlite and UsePostgres register theirs; any other store: builder.Catalog(...)).");
 
     private static string PropertyKey<TContext>() => "Tenancy.EntityFrameworkCore.DbContext:" + typeof(TContext).AssemblyQualifiedName;
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -50,15 +51,16 @@ public sealed class TenantDbContexts<TContext>
         }
     }
 
-    /// <summary>Rents a context bound to the current tenant's connection, without touching its schema.</summary>
+    /// <summary>Rents a context bound to the current tenant's connection and scope, without touching its schema.</summary>
     internal TContext Rent(string tenant)
     {
+        var ticket = TenantContext.IsActive ? TenantContext.Get<TenantScopeTicket>() : null;
         var connection = TenantContext.GetDb().OpenConnection();
         TContext? context = null;
         try
         {
             context = _pool.CreateDbContext();
-            context.GetService<TenantConnectionLease>().Bind(connection, tenant);
+            context.GetService<TenantConnectionLease>().Bind(connection, tenant, ticket);
             return context;
         }
         catch
@@ -179,32 +181,52 @@ internal sealed class TenantDbSchema<TContext>
     }
 
     /// <summary>
-    /// For a context without EF migrations: creates the model's tables when none exists yet (the tenant file may already
-    /// hold tables of its own, from <c>UseSqlite</c> migrations, so <c>EnsureCreated</c>'s "any table" test does not fit).
+    /// For a context without EF migrations: creates the model's tables when none of them exists yet. The tenant database
+    /// may hold tables of its own (from the store's migrations, say), so EF's <c>EnsureCreated</c> ("any table at all")
+    /// does not fit, and a provider's catalog query (<c>sqlite_master</c>, <c>information_schema</c>) would tie this package
+    /// to one provider: each table is probed with a query that reads no row, on the tenant's own connection, where the
+    /// connection's search path (a PostgreSQL schema per tenant) applies as it does to every query.
     /// </summary>
     private static bool CreateTablesIfMissing(TContext context)
     {
-        var tables = context.Model.GetRelationalModel().Tables.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var tables = context.Model.GetRelationalModel().Tables.Select(t => (t.Name, t.Schema)).Distinct().ToList();
         if (tables.Count == 0)
         {
             return false;
         }
 
-        var existing = context.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToList();
-        var present = tables.Count(existing.Contains);
-        if (present == tables.Count)
+        var missing = tables.Where(t => !TableExists(context, t.Name, t.Schema)).ToList();
+        if (missing.Count == 0)
         {
             return false;
         }
 
-        if (present > 0)
+        if (missing.Count < tables.Count)
         {
             throw new InvalidOperationException(
-                $"The tenant database has some of {typeof(TContext).Name}'s tables but not all ({string.Join(", ", tables.Where(t => !existing.Contains(t)))} missing). " +
+                $"The tenant database has some of {typeof(TContext).Name}'s tables but not all ({string.Join(", ", missing.Select(t => t.Name))} missing). " +
                 "Without EF migrations only a database with none of the tables can be created: add migrations (dotnet ef migrations add Initial) so the schema can evolve.");
         }
 
         context.GetService<IRelationalDatabaseCreator>().CreateTables();
         return true;
+    }
+
+    private static bool TableExists(TContext context, string table, string? schema)
+    {
+        var sql = context.GetService<ISqlGenerationHelper>();
+        var connection = context.Database.GetDbConnection();
+        using var command = connection.CreateCommand();
+        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = $"SELECT 1 FROM {sql.DelimitIdentifier(table, schema)} WHERE 1 = 0";
+        try
+        {
+            using var reader = command.ExecuteReader();
+            return true;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
     }
 }

@@ -20,6 +20,7 @@ internal sealed class TenantIsolationOptionsExtension : IDbContextOptionsExtensi
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IConventionSetPlugin, TenantIsolationConventionSetPlugin>());
         services.TryAddScoped<TenantQueryState>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IResettableService, TenantQueryState>(sp => sp.GetRequiredService<TenantQueryState>()));
+        TenantStateManager.Register(services);
     }
 
     public void Validate(IDbContextOptions options)

@@ -9,8 +9,9 @@ namespace Tenancy.EntityFrameworkCore;
 /// The query filter asks it for the current tenant on every query; the write guard asks it before every save. A context
 /// that moves to another tenant's scope follows it, unless it still tracks rows of the tenant it served: then it refuses.
 /// </summary>
-internal sealed class TenantQueryState(ICurrentDbContext currentContext) : IResettableService
+internal sealed class TenantQueryState(ICurrentDbContext currentContext, IEnumerable<TenantConnectionLease> leases) : IResettableService
 {
+    private readonly TenantConnectionLease? _lease = leases.FirstOrDefault();
     private string? _tenant;
 
     /// <summary>A cross-tenant write found while EF was about to throw a concurrency exception; thrown once the save failed.</summary>
@@ -26,8 +27,10 @@ internal sealed class TenantQueryState(ICurrentDbContext currentContext) : IRese
     /// <exception cref="TenantScopeRequiredException">No scope is active (and no default tenant is configured).</exception>
     /// <exception cref="CrossTenantContextException">The context still tracks rows of the tenant it served before (a query).</exception>
     /// <exception cref="CrossTenantWriteException">The same, for a save (<paramref name="forWrite"/>).</exception>
+    /// <exception cref="ObjectDisposedException">A context from <c>AddDbContext</c> used after the scope that rented it ended.</exception>
     internal string Resolve(string member, bool forWrite = false)
     {
+        _lease?.EnsureServesCurrentFlow(member);
         if (!TenantContext.TryGetCurrent(out var tenant))
         {
             throw new TenantScopeRequiredException($"{member} ({currentContext.Context.GetType().Name})");

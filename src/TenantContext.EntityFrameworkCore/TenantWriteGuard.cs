@@ -5,31 +5,21 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Update;
 
 namespace Tenancy.EntityFrameworkCore;
 
 /// <summary>
-/// The <c>SaveChanges</c> guard of <c>UseTenantIsolation()</c>. Before anything is sent to the database it stamps
-/// <see cref="ITenantOwned.TenantId"/> on new rows and refuses, with <see cref="CrossTenantWriteException"/>: new rows
-/// for another tenant, updates and deletes of rows loaded for another tenant, changes of <c>TenantId</c>, and any
-/// tenant-owned change with no tenant scope. Because <c>TenantId</c> is also a concurrency token, an entity attached with
-/// a forged tenant id updates or deletes nothing in the database; the guard reports that as a cross-tenant write too.
+/// The <c>SaveChanges</c> guard of <c>UseTenantIsolation()</c>. Right after EF has detected changes and before anything is
+/// sent to the database (<see cref="Check"/>, called by <see cref="TenantStateManager.GetEntriesToSave"/>) it stamps
+/// <see cref="ITenantOwned.TenantId"/> on new rows and refuses, with <see cref="CrossTenantWriteException"/>: new rows for
+/// another tenant, updates and deletes of rows loaded for another tenant, changes of <c>TenantId</c>, and any tenant-owned
+/// change with no tenant scope. Because <c>TenantId</c> is also a concurrency token, an entity attached with a forged
+/// tenant id updates or deletes nothing in the database; this interceptor reports that as a cross-tenant write too.
 /// </summary>
 internal sealed class TenantWriteGuard : ISaveChangesInterceptor
 {
     internal static readonly TenantWriteGuard Instance = new();
-
-    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Check(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        Check(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
 
     public InterceptionResult ThrowingConcurrencyException(ConcurrencyExceptionEventData eventData, InterceptionResult result)
     {
@@ -61,82 +51,65 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
         }
     }
 
-    private static void Check(DbContext? context)
+    /// <summary>Checks (and stamps) the entries EF is about to save; changes were detected once, by EF.</summary>
+    internal static void Check(IList<IUpdateEntry> entries, TenantQueryState state)
     {
-        if (context is null)
-        {
-            return;
-        }
-
-        var tracker = context.ChangeTracker;
-        if (tracker.AutoDetectChangesEnabled)
-        {
-            tracker.DetectChanges();
-        }
-
         string? tenant = null;
-        var autoDetect = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false; // detected once above; Entries() must not detect again per call
-        try
+        for (int i = 0; i < entries.Count; i++)
         {
-            foreach (var entry in tracker.Entries())
+            var entry = entries[i];
+            if (!typeof(ITenantOwned).IsAssignableFrom(entry.EntityType.ClrType) || entry.EntityState is EntityState.Unchanged or EntityState.Detached)
             {
-                if (entry.Entity is not ITenantOwned owned || entry.State is EntityState.Unchanged or EntityState.Detached)
-                {
-                    continue;
-                }
-
-                if (tenant is null)
-                {
-                    if (!TenantContext.TryGetCurrent(out var current))
-                    {
-                        throw new CrossTenantWriteException(
-                            $"SaveChanges would write {entry.Metadata.DisplayName()} rows (tenant-owned) with no tenant scope active. " +
-                            "Enter the owning tenant's scope around the save: using (TenantContext.Enter(\"tenant\")) { ... }. Nothing was written.");
-                    }
-
-                    tenant = current.Slug;
-                }
-
-                CheckEntry(entry, owned, tenant);
+                continue;
             }
 
-            // Every change names the current tenant; the context must not still hold another tenant's rows either.
-            if (tenant is not null)
+            if (tenant is null)
             {
-                context.GetService<TenantQueryState>().Resolve("SaveChanges of tenant-owned entities", forWrite: true);
+                if (!TenantContext.TryGetCurrent(out var current))
+                {
+                    throw new CrossTenantWriteException(
+                        $"SaveChanges would write {entry.EntityType.DisplayName()} rows (tenant-owned) with no tenant scope active. " +
+                        "Enter the owning tenant's scope around the save: using (TenantContext.Enter(\"tenant\")) { ... }. Nothing was written.");
+                }
+
+                tenant = current.Slug;
             }
+
+            CheckEntry(entry, tenant);
         }
-        finally
+
+        // Every change names the current tenant; the context must not still hold another tenant's rows either.
+        if (tenant is not null)
         {
-            tracker.AutoDetectChangesEnabled = autoDetect;
+            state.Resolve("SaveChanges of tenant-owned entities", forWrite: true);
         }
     }
 
-    private static void CheckEntry(EntityEntry entry, ITenantOwned owned, string tenant)
+    private static void CheckEntry(IUpdateEntry entry, string tenant)
     {
-        var name = entry.Metadata.DisplayName();
-        switch (entry.State)
+        var name = entry.EntityType.DisplayName();
+        var property = entry.EntityType.FindProperty(nameof(ITenantOwned.TenantId))!;
+        switch (entry.EntityState)
         {
             case EntityState.Added:
-                if (string.IsNullOrEmpty(owned.TenantId))
+                var named = entry.GetCurrentValue(property) as string;
+                if (string.IsNullOrEmpty(named))
                 {
-                    entry.Property(nameof(ITenantOwned.TenantId)).CurrentValue = tenant;
+                    entry.ToEntityEntry().Property(property.Name).CurrentValue = tenant;
                 }
-                else if (!string.Equals(owned.TenantId, tenant, StringComparison.Ordinal))
+                else if (!string.Equals(named, tenant, StringComparison.Ordinal))
                 {
                     throw new CrossTenantWriteException(
-                        $"A new {name} names tenant '{owned.TenantId}', but the current scope is tenant '{tenant}'. " +
-                        $"Leave TenantId empty (the guard stamps the current tenant) or save it inside tenant '{owned.TenantId}''s scope. Nothing was written.");
+                        $"A new {name} names tenant '{named}', but the current scope is tenant '{tenant}'. " +
+                        $"Leave TenantId empty (the guard stamps the current tenant) or save it inside tenant '{named}''s scope. Nothing was written.");
                 }
 
                 break;
 
             case EntityState.Modified:
             case EntityState.Deleted:
-                var property = entry.Property(nameof(ITenantOwned.TenantId));
-                var original = property.OriginalValue as string;
-                var verb = entry.State == EntityState.Deleted ? "delete" : "update";
+                var original = entry.GetOriginalValue(property) as string;
+                var verb = entry.EntityState == EntityState.Deleted ? "delete" : "update";
                 if (!string.Equals(original, tenant, StringComparison.Ordinal))
                 {
                     throw new CrossTenantWriteException(
@@ -144,10 +117,10 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
                         $"Rows are written only in their own tenant's scope: enter '{original}' to change it. Nothing was written.");
                 }
 
-                if (entry.State == EntityState.Modified && !string.Equals(owned.TenantId, original, StringComparison.Ordinal))
+                if (entry.EntityState == EntityState.Modified && entry.GetCurrentValue(property) is var moved && !Equals(moved, original))
                 {
                     throw new CrossTenantWriteException(
-                        $"SaveChanges would move a {name} from tenant '{original}' to tenant '{owned.TenantId}'. A row's TenantId never changes: " +
+                        $"SaveChanges would move a {name} from tenant '{original}' to tenant '{moved}'. A row's TenantId never changes: " +
                         "copy the row inside the target tenant's scope and delete the original instead. Nothing was written.");
                 }
 

@@ -73,7 +73,7 @@ public class EfPerTenantQueryBenchmarks
     public void Setup()
     {
         _root = SqliteBench.NewRoot("ef-per-tenant");
-        _configuration = TenantConfiguration.Build(b => b.UseSqlite(o => { o.DataRoot = _root; o.CreateAnyTenantOnFirstUse = true; }).AddDbContext<EfBenchContext>());
+        _configuration = TenantConfiguration.Build(b => b.UseSqlite(o => { o.DataRoot = _root; o.CreateAnyTenantOnFirstUse = true; }).AddDbContext<EfBenchContext>(o => o.UseSqlite()));
         _flow = TenantContext.UseConfiguration(_configuration);
         _tenants = Enumerable.Range(0, TenantCount).Select(i => $"tenant-{i}").ToArray();
         foreach (var tenant in _tenants)

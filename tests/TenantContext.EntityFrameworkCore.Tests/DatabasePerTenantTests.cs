@@ -2,11 +2,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Tenancy.EntityFrameworkCore.Tests;
 
-public sealed class DatabasePerTenantTests : IDisposable
+/// <summary>A context per tenant database, on every provider: <see cref="SqliteDatabasePerTenantTests"/>, <see cref="PostgresDatabasePerTenantTests"/>.</summary>
+public abstract class DatabasePerTenantTests : IAsyncLifetime
 {
-    private readonly TenantFiles _files = new();
+    private TenantStore _files = null!;
 
-    public void Dispose() => _files.Dispose();
+    protected abstract Task<TenantStore> CreateStoreAsync();
+
+    public async Task InitializeAsync() => _files = await CreateStoreAsync();
+
+    public async Task DisposeAsync() => await _files.DisposeAsync();
 
     private void Save(string tenant, string name, string body = "")
     {
@@ -25,7 +30,7 @@ public sealed class DatabasePerTenantTests : IDisposable
         using (TenantContext.Enter("acme"))
         {
             var context = TenantContext.Get<NotesContext>();
-            Assert.Equal(_files.PathOf("acme"), context.Database.GetDbConnection().DataSource);
+            Assert.Equal(_files.LocationOf("acme"), _files.LocationOf(context.Database.GetDbConnection()));
         }
     }
 
@@ -91,7 +96,7 @@ public sealed class DatabasePerTenantTests : IDisposable
         {
             var context = TenantContext.Get<NotesContext>();
             Assert.Same(acmeContext, context); // the very instance acme used: pool size 1
-            Assert.Equal(_files.PathOf("globex"), context.Database.GetDbConnection().DataSource);
+            Assert.Equal(_files.LocationOf("globex"), _files.LocationOf(context.Database.GetDbConnection()));
             Assert.Empty(context.Notes.ToList());
             Assert.Empty(context.ChangeTracker.Entries());
             context.Notes.Add(new Note { Name = "public", TenantId = "globex" });
@@ -174,6 +179,16 @@ public sealed class DatabasePerTenantTests : IDisposable
     }
 }
 
+public sealed class SqliteDatabasePerTenantTests : DatabasePerTenantTests
+{
+    protected override Task<TenantStore> CreateStoreAsync() => Task.FromResult<TenantStore>(new TenantFiles());
+}
+
+public sealed class PostgresDatabasePerTenantTests : DatabasePerTenantTests
+{
+    protected override async Task<TenantStore> CreateStoreAsync() => await PostgresTenantSchemas.CreateAsync();
+}
+
 public sealed class DatabasePerTenantWithSqliteMigrationsTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -190,7 +205,7 @@ public sealed class DatabasePerTenantWithSqliteMigrationsTests : IDisposable
                 o.CreateAnyTenantOnFirstUse = true;
                 o.Migrations.Add(1, "preferences", "CREATE TABLE Preferences (Key TEXT PRIMARY KEY, Value TEXT)");
             })
-            .AddDbContext<NotesContext>());
+            .AddDbContext<NotesContext>(o => o.UseSqlite()));
         using var flow = TenantContext.UseConfiguration(configuration);
         using (TenantContext.Enter("acme"))
         {

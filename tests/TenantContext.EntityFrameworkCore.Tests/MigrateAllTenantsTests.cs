@@ -3,23 +3,16 @@ using Tenancy.Sqlite;
 
 namespace Tenancy.EntityFrameworkCore.Tests;
 
-public sealed class MigrateAllTenantsTests : IDisposable
+/// <summary>EF migrations per tenant, on every provider: <see cref="SqliteMigrateAllTenantsTests"/>, <see cref="PostgresMigrateAllTenantsTests"/>.</summary>
+public abstract class MigrateAllTenantsTests : IAsyncLifetime
 {
-    private readonly TempFolder _folder = new();
-    private readonly TenantConfiguration _configuration;
+    protected TenantConfiguration _configuration = null!;
 
-    public MigrateAllTenantsTests()
-    {
-        _configuration = TenantConfiguration.Build(b => b
-            .UseSqlite(o => { o.DataRoot = _folder.Path; o.CreateAnyTenantOnFirstUse = true; })
-            .AddDbContext<JournalContext>(JournalContext.Configure));
-    }
+    protected abstract Task<TenantConfiguration> CreateConfigurationAsync();
 
-    public void Dispose()
-    {
-        _configuration.Dispose();
-        _folder.Dispose();
-    }
+    public async Task InitializeAsync() => _configuration = await CreateConfigurationAsync();
+
+    public virtual async Task DisposeAsync() => await _configuration.DisposeAsync();
 
     private sealed class Collect<T> : IProgress<T>
     {
@@ -76,21 +69,6 @@ public sealed class MigrateAllTenantsTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_list_the_active_tenants_of_the_catalog_are_migrated()
-    {
-        var catalog = _configuration.GetSqlite().Catalog;
-        await catalog.CreateAsync("acme", cancellationToken: CancellationToken.None);
-        await catalog.CreateAsync("globex", cancellationToken: CancellationToken.None);
-        await catalog.CreateAsync("archived", cancellationToken: CancellationToken.None);
-        await catalog.ArchiveAsync("archived", CancellationToken.None);
-
-        var report = await _configuration.MigrateAllTenantsAsync<JournalContext>(cancellationToken: CancellationToken.None);
-
-        Assert.Equal(["acme", "globex"], report.Results.Select(r => r.Slug).Order().ToArray());
-        Assert.Equal(2, report.Succeeded);
-    }
-
-    [Fact]
     public async Task A_migrated_tenant_is_used_without_migrating_again()
     {
         await _configuration.MigrateAllTenantsAsync<JournalContext>(["acme"], cancellationToken: CancellationToken.None);
@@ -121,5 +99,65 @@ public sealed class MigrateAllTenantsTests : IDisposable
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _configuration.MigrateAllTenantsAsync<JournalContext>(["acme"], cancellationToken: cancelled.Token));
+    }
+}
+
+public sealed class SqliteMigrateAllTenantsTests : MigrateAllTenantsTests
+{
+    private readonly TempFolder _folder = new();
+
+    protected override Task<TenantConfiguration> CreateConfigurationAsync()
+        => Task.FromResult(TenantConfiguration.Build(b => b
+            .UseSqlite(o => { o.DataRoot = _folder.Path; o.CreateAnyTenantOnFirstUse = true; })
+            .AddDbContext<JournalContext>(o => JournalContext.Configure(o.UseSqlite()))));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task Without_a_list_the_active_tenants_of_the_catalog_are_migrated()
+    {
+        var catalog = _configuration.GetSqlite().Catalog;
+        await catalog.CreateAsync("acme", cancellationToken: CancellationToken.None);
+        await catalog.CreateAsync("globex", cancellationToken: CancellationToken.None);
+        await catalog.CreateAsync("archived", cancellationToken: CancellationToken.None);
+        await catalog.ArchiveAsync("archived", CancellationToken.None);
+
+        var report = await _configuration.MigrateAllTenantsAsync<JournalContext>(cancellationToken: CancellationToken.None);
+
+        Assert.Equal(["acme", "globex"], report.Results.Select(r => r.Slug).Order().ToArray());
+        Assert.Equal(2, report.Succeeded);
+    }
+}
+
+public sealed class PostgresMigrateAllTenantsTests : MigrateAllTenantsTests
+{
+    private PostgresSchemaPerTenant _schemas = null!;
+
+    protected override async Task<TenantConfiguration> CreateConfigurationAsync()
+    {
+        _schemas = await PostgresSchemaPerTenant.CreateAsync();
+        return TenantConfiguration.Build(b => b
+            .Db(_schemas.For)
+            .AddDbContext<JournalContext>(o => JournalContext.Configure(o.UseNpgsql())));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schemas.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_migration_history_lives_in_each_tenants_schema()
+    {
+        await _configuration.MigrateAllTenantsAsync<JournalContext>(["acme", "globex"], cancellationToken: CancellationToken.None);
+
+        Assert.Equal(["tenant_acme", "tenant_globex"], _schemas.Query(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = '__EFMigrationsHistory' ORDER BY 1"));
+        Assert.Equal(["2"], _schemas.Query("SELECT COUNT(*) FROM tenant_acme.\"__EFMigrationsHistory\""));
     }
 }
