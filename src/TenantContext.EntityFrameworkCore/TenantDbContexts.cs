@@ -209,6 +209,11 @@ internal sealed class TenantDbSchema<TContext>
         }
 
         context.GetService<IRelationalDatabaseCreator>().CreateTables();
+        if (TenantRowLevelSecurity.Applies(context))
+        {
+            context.Database.EnsureTenantRowLevelSecurity();
+        }
+
         return true;
     }
 

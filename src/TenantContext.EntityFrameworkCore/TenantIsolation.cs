@@ -9,7 +9,8 @@ namespace Tenancy;
 /// </summary>
 /// <remarks>
 /// <para>
-/// With it, every <see cref="ITenantOwned"/> entity type gets: the named query filter <see cref="FilterName"/>
+/// With it, every <see cref="ITenantOwned"/> entity type (and every entity given a tenant column of the app's own with
+/// <see cref="TenantIndexBuilderExtensions.HasTenantKey{TEntity, TKey}"/>) gets: the named query filter <see cref="FilterName"/>
 /// (<c>TenantId == the current tenant</c>, read on every query execution from the context, so neither the model cache
 /// nor a long-lived context freezes a tenant); an index on <c>TenantId</c> (unless one of your indexes starts with it —
 /// see <see cref="TenantIndexBuilderExtensions.HasTenantUniqueIndex{TEntity}"/>); <c>TenantId</c> required and a
@@ -39,12 +40,19 @@ public static class TenantIsolation
     /// </summary>
     /// <param name="optionsBuilder">The context's options builder.</param>
     /// <returns>The options builder, for chaining.</returns>
-    public static DbContextOptionsBuilder UseTenantIsolation(this DbContextOptionsBuilder optionsBuilder)
+    /// <param name="configure">
+    /// Optional: where the key of a tenant column of the app's own comes from (<c>o.TenantKey(t =&gt; ...)</c>), and whether
+    /// PostgreSQL row-level security is applied (<see cref="TenantIsolationOptions.RowLevelSecurity"/>).
+    /// </param>
+    public static DbContextOptionsBuilder UseTenantIsolation(this DbContextOptionsBuilder optionsBuilder, Action<TenantIsolationOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
-        if (optionsBuilder.Options.FindExtension<TenantIsolationOptionsExtension>() is null)
+        var existing = optionsBuilder.Options.FindExtension<TenantIsolationOptionsExtension>();
+        var options = existing?.Options ?? new TenantIsolationOptions();
+        configure?.Invoke(options);
+        if (existing is null)
         {
-            ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new TenantIsolationOptionsExtension());
+            ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new TenantIsolationOptionsExtension(options));
             optionsBuilder.AddInterceptors(TenantWriteGuard.Instance);
         }
 
@@ -58,9 +66,10 @@ public static class TenantIsolation
     /// <typeparam name="TContext">The context type.</typeparam>
     /// <param name="optionsBuilder">The context's options builder.</param>
     /// <returns>The options builder, for chaining.</returns>
-    public static DbContextOptionsBuilder<TContext> UseTenantIsolation<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder)
+    /// <param name="configure">Optional: the tenant key's source and row-level security (see the non-generic overload).</param>
+    public static DbContextOptionsBuilder<TContext> UseTenantIsolation<TContext>(this DbContextOptionsBuilder<TContext> optionsBuilder, Action<TenantIsolationOptions>? configure = null)
         where TContext : DbContext
-        => (DbContextOptionsBuilder<TContext>)UseTenantIsolation((DbContextOptionsBuilder)optionsBuilder);
+        => (DbContextOptionsBuilder<TContext>)UseTenantIsolation((DbContextOptionsBuilder)optionsBuilder, configure);
 
     /// <summary>Whether <c>UseTenantIsolation()</c> is on for these options.</summary>
     /// <param name="options">A context's options.</param>

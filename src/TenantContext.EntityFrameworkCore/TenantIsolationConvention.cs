@@ -19,58 +19,67 @@ internal sealed class TenantIsolationConventionSetPlugin : IConventionSetPlugin
 }
 
 /// <summary>
-/// For every root <see cref="ITenantOwned"/> entity type: the named query filter <see cref="TenantIsolation.FilterName"/>
-/// (<c>e.TenantId == current tenant</c>, read from the context on every query), an index on <c>TenantId</c> unless an
-/// index already starts with it, <c>TenantId</c> required and a concurrency token (so an UPDATE or DELETE of a row that
-/// belongs to another tenant matches no row in the database, even when the entity was attached with a forged id).
+/// For every root tenant-owned entity type (<see cref="ITenantOwned"/>, or a tenant column of the app's own named with
+/// <c>HasTenantKey</c>): the named query filter <see cref="TenantIsolation.FilterName"/> (<c>tenant column == current
+/// tenant</c>, read from the context on every query), an index on the tenant column unless an index already starts with
+/// it, the column required and a concurrency token (so an UPDATE or DELETE of a row that belongs to another tenant matches
+/// no row in the database, even when the entity was attached with a forged tenant).
 /// </summary>
 internal sealed class TenantIsolationConvention : IModelFinalizingConvention
 {
     private static readonly MethodInfo CurrentTenantIdMethod =
         typeof(TenantQueryState).GetMethod(nameof(TenantQueryState.CurrentTenantId), BindingFlags.Static | BindingFlags.NonPublic)!;
 
-    private static readonly MethodInfo EfPropertyMethod =
-        typeof(EF).GetMethod(nameof(EF.Property), BindingFlags.Static | BindingFlags.Public)!.MakeGenericMethod(typeof(string));
+    private static readonly MethodInfo CurrentTenantKeyMethod =
+        typeof(TenantQueryState).GetMethod(nameof(TenantQueryState.CurrentTenantKey), BindingFlags.Static | BindingFlags.NonPublic)!;
+
+    private static readonly MethodInfo EfPropertyMethod = typeof(EF).GetMethod(nameof(EF.Property), BindingFlags.Static | BindingFlags.Public)!;
 
     public void ProcessModelFinalizing(IConventionModelBuilder modelBuilder, IConventionContext<IConventionModelBuilder> context)
     {
         foreach (var entityType in modelBuilder.Metadata.GetEntityTypes().ToList())
         {
-            if (!typeof(ITenantOwned).IsAssignableFrom(entityType.ClrType) || entityType.IsOwned())
+            if (TenantColumn.Find(entityType) is not { } column)
             {
                 continue;
             }
 
-            var tenantId = entityType.FindProperty(nameof(ITenantOwned.TenantId));
-            if (tenantId is null)
+            var property = (IConventionProperty)column.Property;
+            if (ReferenceEquals(property.DeclaringType, entityType))
             {
-                continue;
-            }
-
-            tenantId.Builder.IsRequired(true);
-            tenantId.Builder.IsConcurrencyToken(true);
-
-            if (!entityType.GetIndexes().Any(i => ReferenceEquals(i.Properties[0], tenantId)))
-            {
-                entityType.Builder.HasIndex([tenantId]);
+                property.Builder.IsRequired(true);
+                property.Builder.IsConcurrencyToken(true);
             }
 
             if (entityType.BaseType is null)
             {
-                AddFilter(entityType);
+                if (!entityType.GetIndexes().Any(i => ReferenceEquals(i.Properties[0], property)))
+                {
+                    entityType.Builder.HasIndex([property]);
+                }
+
+                AddFilter(entityType, column);
             }
         }
     }
 
-    private static void AddFilter(IConventionEntityType entityType)
+    private static void AddFilter(IConventionEntityType entityType, TenantColumn column)
     {
-        // e => e.TenantId == TenantQueryState.CurrentTenantId(<the context>)
+        // e => EF.Property<T>(e, "TenantId") == TenantQueryState.CurrentTenantId(<the context>)   (or CurrentTenantKey<T>)
         // The DbContext-typed constant is replaced by EF with the context that runs the query, so the call runs on every
         // query execution (as a query parameter) and nothing tenant-specific is frozen into the cached model.
+        var type = column.Property.ClrType;
         var entity = Expression.Parameter(entityType.ClrType, "e");
-        var body = Expression.Equal(
-            Expression.Call(EfPropertyMethod, entity, Expression.Constant(nameof(ITenantOwned.TenantId))),
-            Expression.Call(CurrentTenantIdMethod, Expression.Constant(null, typeof(DbContext))));
+        var context = Expression.Constant(null, typeof(DbContext));
+        Expression current = column.IsKey
+            ? Expression.Call(CurrentTenantKeyMethod.MakeGenericMethod(Nullable.GetUnderlyingType(type) ?? type), context)
+            : Expression.Call(CurrentTenantIdMethod, context);
+        if (current.Type != type)
+        {
+            current = Expression.Convert(current, type);
+        }
+
+        var body = Expression.Equal(Expression.Call(EfPropertyMethod.MakeGenericMethod(type), entity, Expression.Constant(column.Property.Name)), current);
         var filter = Expression.Lambda(body, entity);
 
         if (entityType.GetDeclaredQueryFilters().Any(f => f.IsAnonymous))

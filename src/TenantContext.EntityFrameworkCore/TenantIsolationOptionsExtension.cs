@@ -9,9 +9,12 @@ namespace Tenancy.EntityFrameworkCore;
 /// The EF Core options extension behind <c>UseTenantIsolation()</c>: adds the convention that filters and indexes
 /// <see cref="ITenantOwned"/> entities, and the per-context state the filter and the write guard read.
 /// </summary>
-internal sealed class TenantIsolationOptionsExtension : IDbContextOptionsExtension
+internal sealed class TenantIsolationOptionsExtension(TenantIsolationOptions options) : IDbContextOptionsExtension
 {
     private ExtensionInfo? _info;
+
+    /// <summary>The options given to <c>UseTenantIsolation</c>.</summary>
+    internal TenantIsolationOptions Options { get; } = options;
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 

@@ -45,7 +45,7 @@ internal sealed class TenantStateManager : StateManager
 
     public override IEnumerable<TEntity> GetNonDeletedEntities<TEntity>()
     {
-        BeforeRead(typeof(ITenantOwned).IsAssignableFrom(typeof(TEntity)), "DbSet.Local");
+        BeforeRead(Dependencies.Model.FindEntityType(typeof(TEntity)) is { } type && TenantColumn.Of(type) is not null, "DbSet.Local");
         return base.GetNonDeletedEntities<TEntity>();
     }
 
@@ -73,7 +73,7 @@ internal sealed class TenantStateManager : StateManager
         return entries;
     }
 
-    private void BeforeRead(IReadOnlyTypeBase type, string member) => BeforeRead(typeof(ITenantOwned).IsAssignableFrom(type.ClrType), member);
+    private void BeforeRead(IReadOnlyEntityType type, string member) => BeforeRead(TenantColumn.Of(type) is not null, member);
 
     private void BeforeRead(bool tenantOwned, string member)
     {
@@ -93,7 +93,7 @@ internal sealed class TenantStateManager : StateManager
     /// </summary>
     private void BeforeEntry(object entity)
     {
-        if (_isolation is not null && entity is ITenantOwned && TenantContext.TryGetCurrent(out _))
+        if (_isolation is not null && Dependencies.Model.FindRuntimeEntityType(entity.GetType()) is { } type && TenantColumn.Of(type) is not null && TenantContext.TryGetCurrent(out _))
         {
             _isolation.Resolve("Tracking an entity"); // asks the lease first
         }

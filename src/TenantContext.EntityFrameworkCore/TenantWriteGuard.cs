@@ -54,28 +54,26 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
     /// <summary>Checks (and stamps) the entries EF is about to save; changes were detected once, by EF.</summary>
     internal static void Check(IList<IUpdateEntry> entries, TenantQueryState state)
     {
-        string? tenant = null;
+        TenantInfo? tenant = null;
         for (int i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            if (!typeof(ITenantOwned).IsAssignableFrom(entry.EntityType.ClrType) || entry.EntityState is EntityState.Unchanged or EntityState.Detached)
+            if (entry.EntityState is EntityState.Unchanged or EntityState.Detached || TenantColumn.Of(entry.EntityType) is not { } column)
             {
                 continue;
             }
 
             if (tenant is null)
             {
-                if (!TenantContext.TryGetCurrent(out var current))
+                if (!TenantContext.TryGetCurrent(out tenant))
                 {
                     throw new CrossTenantWriteException(
                         $"SaveChanges would write {entry.EntityType.DisplayName()} rows (tenant-owned) with no tenant scope active. " +
                         "Enter the owning tenant's scope around the save: using (TenantContext.Enter(\"tenant\")) { ... }. Nothing was written.");
                 }
-
-                tenant = current.Slug;
             }
 
-            CheckEntry(entry, tenant);
+            CheckEntry(entry, column, state.Expected(column, tenant), tenant);
         }
 
         // Every change names the current tenant; the context must not still hold another tenant's rows either.
@@ -85,42 +83,43 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
         }
     }
 
-    private static void CheckEntry(IUpdateEntry entry, string tenant)
+    private static void CheckEntry(IUpdateEntry entry, TenantColumn column, object expected, TenantInfo tenant)
     {
         var name = entry.EntityType.DisplayName();
-        var property = entry.EntityType.FindProperty(nameof(ITenantOwned.TenantId))!;
+        var property = (IProperty)column.Property;
+        var what = column.IsKey ? $"{property.Name} {TenantColumn.Show(expected)} (tenant '{tenant.Slug}')" : $"tenant '{tenant.Slug}'";
         switch (entry.EntityState)
         {
             case EntityState.Added:
-                var named = entry.GetCurrentValue(property) as string;
-                if (string.IsNullOrEmpty(named))
+                var named = entry.GetCurrentValue(property);
+                if (column.IsUnset(named))
                 {
-                    entry.ToEntityEntry().Property(property.Name).CurrentValue = tenant;
+                    entry.ToEntityEntry().Property(property.Name).CurrentValue = expected;
                 }
-                else if (!string.Equals(named, tenant, StringComparison.Ordinal))
+                else if (!Equals(named, expected))
                 {
                     throw new CrossTenantWriteException(
-                        $"A new {name} names tenant '{named}', but the current scope is tenant '{tenant}'. " +
-                        $"Leave TenantId empty (the guard stamps the current tenant) or save it inside tenant '{named}''s scope. Nothing was written.");
+                        $"A new {name} names {(column.IsKey ? $"{property.Name} {TenantColumn.Show(named)}" : $"tenant {TenantColumn.Show(named)}")}, but the current scope is {what}. " +
+                        $"Leave {property.Name} unset (the guard stamps the current tenant) or save the row inside its own tenant's scope. Nothing was written.");
                 }
 
                 break;
 
             case EntityState.Modified:
             case EntityState.Deleted:
-                var original = entry.GetOriginalValue(property) as string;
+                var original = entry.GetOriginalValue(property);
                 var verb = entry.EntityState == EntityState.Deleted ? "delete" : "update";
-                if (!string.Equals(original, tenant, StringComparison.Ordinal))
+                if (!Equals(original, expected))
                 {
                     throw new CrossTenantWriteException(
-                        $"SaveChanges would {verb} a {name} of tenant '{original}' from the scope of tenant '{tenant}'. " +
-                        $"Rows are written only in their own tenant's scope: enter '{original}' to change it. Nothing was written.");
+                        $"SaveChanges would {verb} a {name} of {(column.IsKey ? $"{property.Name} " : "tenant ")}{TenantColumn.Show(original)} from the scope of {what}. " +
+                        $"Rows are written only in their own tenant's scope: enter {TenantColumn.Show(original)} to change it. Nothing was written.");
                 }
 
                 if (entry.EntityState == EntityState.Modified && entry.GetCurrentValue(property) is var moved && !Equals(moved, original))
                 {
                     throw new CrossTenantWriteException(
-                        $"SaveChanges would move a {name} from tenant '{original}' to tenant '{moved}'. A row's TenantId never changes: " +
+                        $"SaveChanges would move a {name} from tenant {TenantColumn.Show(original)} to tenant {TenantColumn.Show(moved)}. A row's {property.Name} never changes: " +
                         "copy the row inside the target tenant's scope and delete the original instead. Nothing was written.");
                 }
 
@@ -144,10 +143,11 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
         {
             foreach (var entry in eventData.Entries)
             {
-                if (entry.Entity is ITenantOwned && FindOwner(context, entry) is { } owner && !string.Equals(owner, current.Slug, StringComparison.Ordinal))
+                if (TenantColumn.Of(entry.Metadata) is { } column && FindOwner(context, entry, column) is { } owner
+                    && !Equals(owner, context.GetService<TenantQueryState>().Expected(column, current)))
                 {
-                    return $"SaveChanges tried to {(entry.State == EntityState.Deleted ? "delete" : "update")} a {entry.Metadata.DisplayName()} that belongs to tenant '{owner}' " +
-                           $"from the scope of tenant '{current.Slug}' (the entity was attached with a TenantId that is not the row's). " +
+                    return $"SaveChanges tried to {(entry.State == EntityState.Deleted ? "delete" : "update")} a {entry.Metadata.DisplayName()} that belongs to {(column.IsKey ? $"{column.Property.Name} " : "tenant ")}{TenantColumn.Show(owner)} " +
+                           $"from the scope of tenant '{current.Slug}' (the entity was attached with a {column.Property.Name} that is not the row's). " +
                            "The database matched no row and the save was rolled back: nothing was written. Load rows through the context inside their tenant's scope instead of attaching them.";
                 }
             }
@@ -162,12 +162,12 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
         return null;
     }
 
-    private static string? FindOwner(DbContext context, EntityEntry entry)
+    private static object? FindOwner(DbContext context, EntityEntry entry, TenantColumn column)
     {
         var entityType = entry.Metadata;
         var table = entityType.GetTableName();
         var key = entityType.FindPrimaryKey();
-        var tenantProperty = entityType.FindProperty(nameof(ITenantOwned.TenantId));
+        var tenantProperty = (IProperty)column.Property;
         if (table is null || key is null || tenantProperty is null)
         {
             return null;
@@ -204,7 +204,16 @@ internal sealed class TenantWriteGuard : ISaveChangesInterceptor
 
         try
         {
-            return command.ExecuteScalar() as string;
+            var value = command.ExecuteScalar();
+            if (value is null or DBNull)
+            {
+                return null;
+            }
+
+            var mapping = (RelationalTypeMapping)tenantProperty.GetTypeMapping();
+            value = mapping.Converter is { } converter ? converter.ConvertFromProvider(value) : value;
+            var type = Nullable.GetUnderlyingType(tenantProperty.ClrType) ?? tenantProperty.ClrType;
+            return value is not null && value.GetType() != type ? Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture) : value;
         }
         finally
         {

@@ -205,4 +205,40 @@ public sealed class RowLevelQueryTests : IDisposable
         using var context = _db.NewContext(isolated: false);
         Assert.Null(context.Model.FindEntityType(typeof(Note))!.FindDeclaredQueryFilter(TenantIsolation.FilterName));
     }
+
+    [Fact]
+    public void Find_Local_and_Entry_refuse_on_a_context_that_tracks_another_tenants_rows()
+    {
+        var id = _db.Insert("acme", "a1");
+        _db.Insert("globex", "g1");
+        using var configuration = _db.Use();
+        using var context = _db.NewContext();
+        Note acme;
+        using (TenantContext.Enter("acme"))
+        {
+            acme = context.Notes.Single();
+            Assert.Same(acme, context.Notes.Find(id)); // its own scope: answered from the tracker
+        }
+
+        using (TenantContext.Enter("globex"))
+        {
+            Assert.Contains("'acme'", Assert.Throws<CrossTenantContextException>(() => context.Notes.Find(id)).Message);
+            Assert.Throws<CrossTenantContextException>(() => context.Notes.Local.ToList());
+            Assert.Throws<CrossTenantContextException>(() => context.Entry(acme));
+        }
+    }
+
+    [Fact]
+    public void Find_outside_any_scope_throws_instead_of_answering_from_the_tracker()
+    {
+        var id = _db.Insert("acme", "a1");
+        using var configuration = _db.Use();
+        using var context = _db.NewContext();
+        using (TenantContext.Enter("acme"))
+        {
+            context.Notes.Single();
+        }
+
+        Assert.Throws<TenantScopeRequiredException>(() => context.Notes.Find(id));
+    }
 }

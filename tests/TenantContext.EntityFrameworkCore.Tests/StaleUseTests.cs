@@ -238,7 +238,7 @@ public abstract class StaleUseTests : IAsyncLifetime
         Assert.Equal(0, crossTenant);
         Assert.True(others.Count == 0, string.Join("\n", others.Distinct().Take(10)));
         Assert.Equal(10_000 - 1, refused + handedNothing);
-        Assert.True(refused > 9_000, $"only {refused} tries were refused");
+        Assert.True(refused > 7_000, $"only {refused} tries were refused"); // the rest: DbSet.Local of an instance tracking nothing
         Assert.True(whileRentedByAnother > 5_000, $"only {whileRentedByAnother} tries hit an instance rented by another tenant");
     }
 }
