@@ -9,7 +9,7 @@ using Tenancy.Testing;
 namespace Tenancy.Benchmarks;
 
 /// <summary>A throwaway PostgreSQL cluster per benchmark process, and tenant databases over it.</summary>
-internal static class PgBench
+internal static class EfPgBench
 {
     public static PostgresTestCluster StartCluster() => PostgresTestCluster.StartAsync("bench", durable: false).GetAwaiter().GetResult();
 
@@ -53,7 +53,7 @@ public class EfPostgresPerTenantQueryBenchmarks
 {
     private const int TenantCount = 100;
     private PostgresTestCluster _cluster = null!;
-    private PgBench.SchemaPerTenant _schemas = null!;
+    private EfPgBench.SchemaPerTenant _schemas = null!;
     private TenantConfiguration _configuration = null!;
     private ConfigurationScope _flow = null!;
     private NpgsqlDataSource _one = null!;
@@ -64,9 +64,9 @@ public class EfPostgresPerTenantQueryBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _cluster = PgBench.StartCluster();
+        _cluster = EfPgBench.StartCluster();
         var database = _cluster.CreateDatabaseAsync("bench").GetAwaiter().GetResult();
-        _schemas = new PgBench.SchemaPerTenant(_cluster, database);
+        _schemas = new EfPgBench.SchemaPerTenant(_cluster, database);
         _configuration = TenantConfiguration.Build(b => b.Db(_schemas.For).AddDbContext<EfBenchContext>(o => o.UseNpgsql()));
         _flow = TenantContext.UseConfiguration(_configuration);
         _tenants = Enumerable.Range(0, TenantCount).Select(i => $"tenant-{i}").ToArray();
@@ -138,7 +138,7 @@ public class EfPostgresRowLevelSecurityBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _cluster = PgBench.StartCluster();
+        _cluster = EfPgBench.StartCluster();
         var plain = _cluster.CreateDatabaseAsync("plain").GetAwaiter().GetResult();
         var rls = _cluster.CreateDatabaseAsync("rls").GetAwaiter().GetResult();
         foreach (var database in new[] { plain, rls })
@@ -153,13 +153,13 @@ public class EfPostgresRowLevelSecurityBenchmarks
 
             foreach (var tenant in new[] { "acme", "globex", "initech" })
             {
-                PgBench.Exec(_cluster, database, $"INSERT INTO \"Items\" (\"TenantId\", \"Name\") SELECT '{tenant}', '{tenant}-' || i FROM generate_series(0, 199) i");
+                EfPgBench.Exec(_cluster, database, $"INSERT INTO \"Items\" (\"TenantId\", \"Name\") SELECT '{tenant}', '{tenant}-' || i FROM generate_series(0, 199) i");
             }
         }
 
-        PgBench.Exec(_cluster, "postgres", "DO $$ BEGIN CREATE ROLE bench_app LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
-        PgBench.Exec(_cluster, rls, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO bench_app; ANALYZE");
-        PgBench.Exec(_cluster, plain, "ANALYZE");
+        EfPgBench.Exec(_cluster, "postgres", "DO $$ BEGIN CREATE ROLE bench_app LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        EfPgBench.Exec(_cluster, rls, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO bench_app; ANALYZE");
+        EfPgBench.Exec(_cluster, plain, "ANALYZE");
         _plainSource = NpgsqlDataSource.Create(_cluster.ConnectionString(plain));
         _rlsSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_cluster.ConnectionString(rls))
         {
