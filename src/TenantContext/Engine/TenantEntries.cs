@@ -141,9 +141,22 @@ internal sealed class TenantEntries
     {
         lock (_gate)
         {
-            return Volatile.Read(ref entry.Retirement) == TenantEntry.Live;
+            if (Volatile.Read(ref entry.Retirement) == TenantEntry.Live)
+            {
+                return true;
+            }
         }
+
+        DropLast(entry);
+        return false;
     }
+
+    /// <summary>
+    /// Takes a retired <paramref name="entry"/> out of the last-entered slot. <see cref="GetSlow"/> fills that slot without
+    /// the gate, so a lookup that found the entry just before it was retired can put it back after the retirement cleared
+    /// the slot: whoever meets a retired entry there removes it, or every later lookup of the tenant would return it again.
+    /// </summary>
+    private void DropLast(TenantEntry entry) => Interlocked.CompareExchange(ref _last, null, entry);
 
     /// <summary>The default tenant's entry, never evicted; null when there is no default tenant.</summary>
     internal TenantEntry? GetDefault(string? slug)
@@ -162,6 +175,10 @@ internal sealed class TenantEntries
                 {
                     entry.Permanent = true;
                     _default = entry;
+                }
+                else
+                {
+                    DropLast(entry);
                 }
             }
 
