@@ -51,14 +51,44 @@ public sealed class TenantDbContexts<TContext>
         }
     }
 
-    /// <summary>Rents a context bound to the current tenant's connection and scope, without touching its schema.</summary>
-    internal TContext Rent(string tenant)
+    /// <summary>
+    /// The asynchronous <see cref="Create"/>: the tenant's connection is opened, and its schema created or migrated on
+    /// first use, with asynchronous I/O, so a request thread never blocks on them (<see cref="Create"/> and
+    /// <c>TenantContext.Get&lt;TContext&gt;()</c> are synchronous and block on the first use of a tenant in this process;
+    /// run <c>MigrateAllTenantsAsync</c> at start-up, or rent with this method, to keep that off request threads).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels opening the connection, waiting for another caller's migration, and the
+    /// migration itself (EF applies each migration in its own transaction: a cancelled run leaves the schema at a
+    /// migration boundary, and the next use resumes from there).</param>
+    /// <exception cref="TenantScopeRequiredException">No tenant scope is active.</exception>
+    public async ValueTask<TContext> CreateAsync(CancellationToken cancellationToken = default)
     {
-        var ticket = TenantContext.IsActive ? TenantContext.Get<TenantScopeTicket>() : null;
-        var connection = TenantContext.GetDb().OpenConnection();
+        var context = await RentAsync(TenantContext.Current.Slug, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TenantContext.Get<TenantDbSchema<TContext>>().EnsureCurrentAsync(context, cancellationToken).ConfigureAwait(false);
+            return context;
+        }
+        catch
+        {
+            await context.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Rents a context bound to the current tenant's connection and scope, without touching its schema.</summary>
+    internal TContext Rent(string tenant) => Bind(TenantContext.GetDb().OpenConnection(), tenant);
+
+    private async ValueTask<TContext> RentAsync(string tenant, CancellationToken cancellationToken)
+        => Bind(await TenantContext.GetDb().OpenConnectionAsync(cancellationToken).ConfigureAwait(false), tenant);
+
+    /// <summary>Rents a pooled context and binds it to an open connection of <paramref name="tenant"/> (disposed on failure).</summary>
+    private TContext Bind(DbConnection connection, string tenant)
+    {
         TContext? context = null;
         try
         {
+            var ticket = TenantContext.IsActive ? TenantContext.Get<TenantScopeTicket>() : null;
             context = _pool.CreateDbContext();
             context.GetService<TenantConnectionLease>().Bind(connection, tenant, ticket);
             return context;
@@ -123,6 +153,28 @@ internal sealed class TenantDbSchema<TContext>
             if (!_ready)
             {
                 Apply(context);
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    internal async ValueTask EnsureCurrentAsync(TContext context, CancellationToken cancellationToken)
+    {
+        if (_ready)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_ready)
+            {
+                await ApplyAsync(context, cancellationToken).ConfigureAwait(false);
                 _ready = true;
             }
         }

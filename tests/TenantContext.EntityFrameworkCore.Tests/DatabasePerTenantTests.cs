@@ -177,6 +177,38 @@ public abstract class DatabasePerTenantTests : IAsyncLifetime
 
         Assert.Equal(["n|"], _files.Rows("acme"));
     }
+
+    [Fact]
+    public async Task GetDbContexts_CreateAsync_creates_a_new_tenants_tables_and_rents_a_context_the_caller_disposes()
+    {
+        using var configuration = _files.Use();
+        using (TenantContext.Enter("async-first"))
+        {
+            await using (var context = await _files.Configuration.GetDbContexts<NotesContext>().CreateAsync())
+            {
+                Assert.Empty(await context.Notes.ToListAsync());
+                context.Notes.Add(new Note { Name = "n", TenantId = "async-first" });
+                await context.SaveChangesAsync();
+            }
+        }
+
+        Assert.Equal(["n|"], _files.Rows("async-first"));
+    }
+
+    [Fact]
+    public async Task CreateAsync_with_a_cancelled_token_throws_and_the_next_CreateAsync_of_the_tenant_works()
+    {
+        using var configuration = _files.Use();
+        var contexts = _files.Configuration.GetDbContexts<NotesContext>();
+        using (TenantContext.Enter("async-cancelled"))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await contexts.CreateAsync(new CancellationToken(canceled: true)));
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await using var context = await contexts.CreateAsync(timeout.Token);
+            Assert.Empty(await context.Notes.ToListAsync());
+        }
+    }
 }
 
 public sealed class SqliteDatabasePerTenantTests : DatabasePerTenantTests
