@@ -17,7 +17,7 @@ namespace Tenancy.PackageTests;
 public sealed class PackageFixture : IAsyncLifetime
 {
     /// <summary>The packages the fixture tries to pack, by project folder under <c>src/</c>. The first is required.</summary>
-    private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite", "TenantContext.Cli"];
+    private static readonly string[] s_packableProjects = ["TenantContext", "TenantContext.Sqlite", "TenantContext.Npgsql", "TenantContext.Cli"];
 
     private static readonly TimeSpan s_processTimeout = TimeSpan.FromMinutes(10);
 
