@@ -111,3 +111,26 @@ public sealed class PostgresConnectionBudgetException : PostgresTenantException
     /// <summary>The shard's budget.</summary>
     public int Budget { get; }
 }
+
+/// <summary>
+/// A move's verification found the target different from the source: the switch did not happen. The tenant stays where
+/// it was (its writes resume), and the half-built target was dropped. The message names the table and both sides.
+/// </summary>
+public sealed class TenantMoveVerificationException : PostgresTenantException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="slug">The tenant.</param>
+    /// <param name="table">The table (or sequence) that differs.</param>
+    /// <param name="detail">What differs (counts, hashes or values on both sides).</param>
+    public TenantMoveVerificationException(string slug, string table, string detail)
+        : base(slug,
+            $"Moving tenant '{slug}' stopped before the switch: \"{table}\" differs between source and target ({detail}). The tenant still " +
+            "lives where it was, untouched; the target was dropped. Something wrote to the target during the copy, or a migration step " +
+            "inserts different rows on the target's server: check the target's migrations, then run the move again.")
+    {
+        Table = table;
+    }
+
+    /// <summary>The table (or sequence) that differs.</summary>
+    public string Table { get; }
+}

@@ -347,6 +347,15 @@ internal sealed class PostgresPools : IDisposable
         }
     }
 
+    /// <summary>Retires one pool by its key, if open (its connections in use finish first).</summary>
+    internal void Retire(string key)
+    {
+        if (_pools.TryRemove(key, out var pool))
+        {
+            pool.Retire(onlyIfIdle: false);
+        }
+    }
+
     public void Dispose()
     {
         _disposed = true;

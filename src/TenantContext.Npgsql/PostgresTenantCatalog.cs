@@ -20,7 +20,7 @@ namespace Tenancy.Npgsql;
 /// </remarks>
 public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
 {
-    internal const string Columns = "slug, state, created_at, archived_at, template, key, shard, isolation, schema_name, database_name, version, epoch";
+    internal const string Columns = "slug, state, created_at, archived_at, template, key, shard, isolation, schema_name, database_name, version, epoch, moving";
 
     private const string CreateSql = """
         SELECT pg_advisory_xact_lock(740612, 0);
@@ -44,6 +44,22 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             migrated_at timestamptz,
             migration_error text);
         CREATE INDEX IF NOT EXISTS tenants_version ON tenancy.tenants (version);
+        ALTER TABLE tenancy.tenants ADD COLUMN IF NOT EXISTS moving boolean NOT NULL DEFAULT false;
+        CREATE TABLE IF NOT EXISTS tenancy.moves (
+            slug text PRIMARY KEY,
+            key bigint NOT NULL,
+            from_epoch bigint NOT NULL,
+            from_shard text NOT NULL,
+            from_isolation text NOT NULL,
+            from_schema text NOT NULL,
+            from_database text NOT NULL,
+            to_shard text NOT NULL,
+            to_isolation text NOT NULL,
+            to_schema text NOT NULL,
+            to_database text NOT NULL,
+            keep_source boolean NOT NULL,
+            started_at timestamptz NOT NULL DEFAULT now(),
+            switched_at timestamptz);
         """;
 
     private readonly PostgresTenantDatabases _router;
@@ -212,7 +228,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     }
 
     /// <summary>Makes the tenant's schema (and role) or database. Returns whether something was made (to undo on failure).</summary>
-    private async Task<bool> ProvisionAsync(PostgresPlacement placement, CancellationToken cancellationToken)
+    internal async Task<bool> ProvisionAsync(PostgresPlacement placement, CancellationToken cancellationToken)
     {
         if (placement.Isolation == PostgresIsolation.Rows)
         {
@@ -261,7 +277,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     }
 
     /// <summary>Drops the tenant's schema and role, or database (its rows in shared tables stay, under a key never reused).</summary>
-    private async Task DropDataAsync(PostgresPlacement placement, CancellationToken cancellationToken)
+    internal async Task DropDataAsync(PostgresPlacement placement, CancellationToken cancellationToken)
     {
         if (placement.Isolation == PostgresIsolation.Rows)
         {
@@ -349,6 +365,40 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         _router.CatalogChanged(tenant, dropPools: true);
         return true;
+    }
+
+    /// <summary>
+    /// Moves a tenant to another shard, and/or between schema and database isolation, verified and crash-safe. Offline mode
+    /// (the only one so far): the tenant is marked as moving; its target is built from the migrations (the source must be at
+    /// the code's latest version); once every router reads the catalog per open (<see cref="PostgresTenantOptions.CatalogStaleness"/>
+    /// after the mark), the source's tables are locked against writes (reads go on), copied by binary COPY, verified (row
+    /// counts and ordered hashes per table, sequence values), and the catalog is switched (epoch + 1) while the old schema is
+    /// renamed away under the same fence, so writes that waited at the fence fail rather than land in the old place. The old
+    /// copy is then dropped, or kept (<see cref="TenantMoveOptions.KeepSource"/>).
+    /// </summary>
+    /// <remarks>
+    /// Interrupted at any point (cancelled, process killed, connection lost), the tenant serves from exactly one place: before
+    /// the switch the source, untouched; after it the target. The move is recorded in <c>tenancy.moves</c>; the next
+    /// <c>MoveAsync</c> of the tenant rolls an unswitched attempt back (drops its target) or finishes a switched one (removes
+    /// the old copy) before it starts. Cancellation is honoured until the switch; after it, the move finishes its clean-up.
+    /// Progress is reported synchronously on the mover's flow as each phase starts.
+    /// </remarks>
+    /// <param name="tenant">The tenant's slug.</param>
+    /// <param name="toShard">The shard to move to (may be its own shard when <paramref name="isolation"/> changes).</param>
+    /// <param name="isolation">The isolation there (the tenant's own when null): schema or database.</param>
+    /// <param name="options">Dry run, keeping the old copy, the fence's lock wait.</param>
+    /// <param name="progress">Receives each phase as it starts.</param>
+    /// <param name="cancellationToken">Cancels the move before its switch (it then rolls back).</param>
+    /// <returns>The report: phases with times, tables with rows, bytes and hashes, sequences, the fence's duration.</returns>
+    /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
+    /// <exception cref="TenantMoveVerificationException">Source and target differ: nothing was switched, the target was dropped.</exception>
+    /// <exception cref="NotSupportedException">A move from or to shared rows (not supported yet).</exception>
+    /// <exception cref="PostgresTenantException">Another move of the tenant is running, it is archived, its version differs from the code's, or the fence could not be taken in time.</exception>
+    public Task<TenantMoveReport> MoveAsync(string tenant, string toShard, PostgresIsolation? isolation = null, TenantMoveOptions? options = null,
+        IProgress<TenantMoveProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(toShard);
+        return new PostgresTenantMove(_router, this, tenant, toShard, isolation, options, progress).RunAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -530,7 +580,10 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         r.GetString(8),
         r.GetString(9),
         r.GetInt32(10),
-        r.GetInt64(11));
+        r.GetInt64(11))
+    {
+        IsMoving = r.GetBoolean(12),
+    };
 
     internal static string IsolationText(PostgresIsolation isolation) => isolation switch
     {
@@ -539,21 +592,21 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         _ => "schema",
     };
 
-    private static PostgresIsolation ParseIsolation(string text) => text switch
+    internal static PostgresIsolation ParseIsolation(string text) => text switch
     {
         "database" => PostgresIsolation.Database,
         "rows" => PostgresIsolation.Rows,
         _ => PostgresIsolation.Schema,
     };
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A SQL string literal for a name built from a validated slug (no quotes or backslashes can occur; doubled anyway).</summary>
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    internal static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Closes the catalog's pool.</summary>
     public void Dispose() => _dataSource.Dispose();

@@ -8,14 +8,25 @@ namespace Tenancy.Npgsql;
 /// One tenant's PostgreSQL data: what <c>TenantContext.GetDb()</c> returns under <c>UsePostgres</c>. Every connection is
 /// routed to the tenant's placement (its schema, its database, or the shard's shared rows with the tenant set on the
 /// connection). The placement comes from the catalog and is re-read when it is older than
-/// <see cref="PostgresTenantOptions.CatalogStaleness"/> (or this process changed the catalog), so an archive, delete or
-/// move by any process stops new connections to the old placement within that bound.
+/// <see cref="PostgresTenantOptions.CatalogStaleness"/> (or this process changed the catalog), so an archive or delete by
+/// any process stops new connections to the old placement within that bound.
 /// </summary>
+/// <remarks>
+/// <b>Following a move (epoch check).</b> A move first marks the tenant as moving in the catalog, then waits at least
+/// <see cref="PostgresTenantOptions.CatalogStaleness"/> before its write fence and switch. A router that reads a moving
+/// record keeps no cache for it: it reads the catalog on every open until it sees the switched placement (a higher epoch),
+/// then routes there and closes the pool of the old placement. So within one staleness window of the mark every process
+/// reads the catalog per open, and every connection opened after the switch (the catalog's commit) goes to the new
+/// placement. All processes must use the same <see cref="PostgresTenantOptions.CatalogStaleness"/> (or the mover the
+/// longest). Connections opened before the switch are stopped by the move's write fence: their writes wait, then fail
+/// once the old schema is renamed away; they never land in the old place.
+/// </remarks>
 public sealed class PostgresTenantDatabase : ITenantDatabase
 {
     private readonly PostgresTenantDatabases _router;
     private readonly bool _isPublic;
     private PostgresPlacement? _placement;
+    private volatile bool _moving;
     private long _readAt;
     private long _readAtChanges;
 
@@ -84,6 +95,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
         }
 
         if (placement is not null
+            && !_moving
             && Volatile.Read(ref _readAtChanges) == _router.CatalogChanges
             && Stopwatch.GetElapsedTime(Volatile.Read(ref _readAt)) <= _router.Options.CatalogStaleness)
         {
@@ -111,9 +123,16 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
     private PostgresPlacement Remember(PostgresTenantRecord record)
     {
         var changes = _router.CatalogChanges;
-        var placement = _placement is { } old && old.Key == record.Key && old.Epoch == record.Epoch
+        var old = _placement;
+        var placement = old is not null && old.Key == record.Key && old.Epoch == record.Epoch
             ? old
             : PostgresPlacement.From(record, _router.RoleFor(record.Isolation, record.SchemaName));
+        if (old is not null && old.PoolKey != placement.PoolKey)
+        {
+            _router.RetirePool(old); // the old placement is never routed to again by this object
+        }
+
+        _moving = record.IsMoving;
         Volatile.Write(ref _placement, placement);
         Volatile.Write(ref _readAt, Stopwatch.GetTimestamp());
         Volatile.Write(ref _readAtChanges, changes);

@@ -55,6 +55,15 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         Configuration?.Forget(slug);
     }
 
+    /// <summary>Closes the pool of a schema or database placement this process no longer routes to (it moved).</summary>
+    internal void RetirePool(PostgresPlacement placement)
+    {
+        if (placement.Isolation != PostgresIsolation.Rows)
+        {
+            _pools.Retire(placement.PoolKey);
+        }
+    }
+
     /// <summary>The tenant's database object (what <c>TenantContext.GetDb()</c> returns under <c>UsePostgres</c>).</summary>
     /// <param name="tenant">The tenant's slug.</param>
     /// <param name="record">Its catalog record if already read, else it is read on the first open.</param>

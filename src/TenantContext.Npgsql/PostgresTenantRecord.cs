@@ -39,4 +39,12 @@ public record PostgresTenantRecord(
     string DatabaseName,
     int Version,
     long Epoch)
-    : TenantRecord(Slug, State, CreatedAt, ArchivedAt, Template);
+    : TenantRecord(Slug, State, CreatedAt, ArchivedAt, Template)
+{
+    /// <summary>
+    /// True while a move of this tenant is under way (from its mark until its switch or roll-back). While it is set, every
+    /// router reads the catalog on every open of this tenant instead of trusting its cache for
+    /// <see cref="PostgresTenantOptions.CatalogStaleness"/>, so no connection opened after the switch reaches the old place.
+    /// </summary>
+    public bool IsMoving { get; init; }
+}

@@ -1,0 +1,34 @@
+namespace Tenancy.Npgsql;
+
+/// <summary>How <see cref="PostgresTenantCatalog.MoveAsync"/> moves a tenant.</summary>
+public sealed class TenantMoveOptions
+{
+    /// <summary>
+    /// Report what would move (tables, rows, bytes, the mode) and change nothing: no mark, no target, no fence. Leftovers of an
+    /// interrupted earlier move are reported (<see cref="TenantMoveReport.Leftover"/>), not swept.
+    /// </summary>
+    public bool DryRun { get; set; }
+
+    /// <summary>
+    /// Keep the old copy after the switch instead of dropping it: a schema is renamed to
+    /// <c>tenancy_moved_{key}_{epoch}</c> in its database; a database tenant's database is renamed to that name on its server.
+    /// Nothing routes to it any more; drop it yourself once you no longer want it. False by default (dropped once verified
+    /// and switched).
+    /// </summary>
+    public bool KeepSource { get; set; }
+
+    /// <summary>
+    /// How long the write fence waits for the tenant's in-flight writes to finish before it holds (PostgreSQL's
+    /// <c>lock_timeout</c> on the fence's locks), 5 seconds by default. When they do not finish in time, the move stops and
+    /// rolls back with nothing changed; retry it at a quieter moment or with a longer wait.
+    /// </summary>
+    public TimeSpan FenceLockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal void Validate()
+    {
+        if (FenceLockTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FenceLockTimeout), FenceLockTimeout, "Give the write fence a positive wait, e.g. TimeSpan.FromSeconds(5).");
+        }
+    }
+}

@@ -1,0 +1,143 @@
+namespace Tenancy.Npgsql;
+
+/// <summary>The steps of a tenant move, in order. <see cref="PostgresTenantCatalog.MoveAsync"/> reports each as it starts.</summary>
+public enum TenantMovePhase
+{
+    /// <summary>Reading the tenant's placement, sweeping an interrupted earlier attempt, sizing the tables.</summary>
+    Planning,
+
+    /// <summary>Recording the move in the catalog and marking the tenant as moving (routers then read the catalog on every open).</summary>
+    Marking,
+
+    /// <summary>Making the target schema or database and migrating it to the source's version.</summary>
+    BuildingTarget,
+
+    /// <summary>Waiting until every router reads the catalog on every open (<see cref="PostgresTenantOptions.CatalogStaleness"/> after the mark).</summary>
+    WaitingForRouters,
+
+    /// <summary>Taking the write fence: the source's tables locked against writes (reads go on).</summary>
+    Fencing,
+
+    /// <summary>Copying the tables (binary COPY) and the sequences, under the fence.</summary>
+    Copying,
+
+    /// <summary>Comparing row counts and ordered hashes per table, and the sequences, between source and target.</summary>
+    Verifying,
+
+    /// <summary>Switching the catalog to the target (epoch + 1) and renaming the old schema away, then lifting the fence.</summary>
+    Switching,
+
+    /// <summary>The catalog now routes to the target; the old copy is still there.</summary>
+    Switched,
+
+    /// <summary>Dropping the old copy (or renaming it to its kept name, with <see cref="TenantMoveOptions.KeepSource"/>).</summary>
+    RemovingSource,
+
+    /// <summary>The move is finished.</summary>
+    Done,
+}
+
+/// <summary>How a move copies the data.</summary>
+public enum TenantMoveMode
+{
+    /// <summary>
+    /// Write fence, copy at that point, verify, switch: the tenant's reads go on throughout, its writes wait for the whole
+    /// copy (the fence duration grows with the tenant's size).
+    /// </summary>
+    Offline,
+}
+
+/// <summary>A move's progress: the phase that starts, and for <see cref="TenantMovePhase.Copying"/> the table being copied.</summary>
+/// <param name="Tenant">The tenant being moved.</param>
+/// <param name="Phase">The phase that starts.</param>
+/// <param name="Table">The table being copied or verified, if any.</param>
+/// <param name="BytesCopied">Bytes copied so far.</param>
+public sealed record TenantMoveProgress(string Tenant, TenantMovePhase Phase, string? Table, long BytesCopied);
+
+/// <summary>One phase of a move and how long it took.</summary>
+/// <param name="Phase">The phase.</param>
+/// <param name="Duration">Its wall-clock time.</param>
+public sealed record TenantMovePhaseTime(TenantMovePhase Phase, TimeSpan Duration);
+
+/// <summary>One table of a move: what was copied and how both sides compared.</summary>
+/// <param name="Table">The table's name (in the tenant's schema).</param>
+/// <param name="Rows">Rows in the source (at the fence).</param>
+/// <param name="Bytes">Bytes copied (binary COPY stream); for a dry run, the table's size on disk with indexes.</param>
+/// <param name="SourceHash">The source's ordered hash (md5 over the rows' md5 in text order); null in a dry run.</param>
+/// <param name="TargetHash">The target's ordered hash; null in a dry run.</param>
+public sealed record TenantMoveTable(string Table, long Rows, long Bytes, string? SourceHash, string? TargetHash)
+{
+    /// <summary>Whether both sides have the same rows (hashes equal).</summary>
+    public bool Verified => SourceHash is not null && SourceHash == TargetHash;
+}
+
+/// <summary>One sequence of a move: its value on both sides.</summary>
+/// <param name="Sequence">The sequence's name.</param>
+/// <param name="SourceValue">Its last value in the source (null when never used).</param>
+/// <param name="TargetValue">Its last value in the target after the copy.</param>
+public sealed record TenantMoveSequence(string Sequence, long? SourceValue, long? TargetValue);
+
+/// <summary>
+/// What <see cref="PostgresTenantCatalog.MoveAsync"/> did (or, for a dry run, would do): from where to where, the mode,
+/// each phase's time, every table's rows, bytes and hashes, the sequences, and the write fence's duration.
+/// <see cref="ToString"/> is the one-line summary.
+/// </summary>
+public sealed record TenantMoveReport
+{
+    /// <summary>The tenant.</summary>
+    public required string Tenant { get; init; }
+
+    /// <summary>Where it was (shard, isolation, schema or database).</summary>
+    public required string From { get; init; }
+
+    /// <summary>Where it is now (or would be, for a dry run).</summary>
+    public required string To { get; init; }
+
+    /// <summary>How the data was (or would be) copied.</summary>
+    public TenantMoveMode Mode { get; init; }
+
+    /// <summary>Whether this was a dry run (nothing changed).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The placement's epoch after the move (unchanged for a dry run).</summary>
+    public long Epoch { get; init; }
+
+    /// <summary>Each phase that ran, with its time.</summary>
+    public IReadOnlyList<TenantMovePhaseTime> Phases { get; init; } = [];
+
+    /// <summary>Every table copied (the migration history table excluded: the target has its own, at the same version).</summary>
+    public IReadOnlyList<TenantMoveTable> Tables { get; init; } = [];
+
+    /// <summary>Every sequence set on the target.</summary>
+    public IReadOnlyList<TenantMoveSequence> Sequences { get; init; } = [];
+
+    /// <summary>Rows copied over all tables.</summary>
+    public long RowsCopied => Tables.Sum(t => t.Rows);
+
+    /// <summary>Bytes copied over all tables (for a dry run, their size on disk).</summary>
+    public long BytesCopied => Tables.Sum(t => t.Bytes);
+
+    /// <summary>How long the tenant's writes were held (from the fence's locks to the switch's commit); zero for a dry run.</summary>
+    public TimeSpan FenceDuration { get; init; }
+
+    /// <summary>The kept old copy's name (<see cref="TenantMoveOptions.KeepSource"/>), or null when it was dropped.</summary>
+    public string? KeptSource { get; init; }
+
+    /// <summary>
+    /// What was found of an interrupted earlier move and what was done with it ("rolled back …", "finished …"), or null when
+    /// there was none. A dry run only reports it.
+    /// </summary>
+    public string? Leftover { get; init; }
+
+    /// <summary>The whole move's wall-clock time.</summary>
+    public TimeSpan Duration => Phases.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Duration);
+
+    /// <summary>One line: tenant, from → to, mode, tables, rows, bytes, fence, total time, verified.</summary>
+    public override string ToString()
+    {
+        var head = FormattableString.Invariant(
+            $"{(DryRun ? "dry run: would move" : "moved")} '{Tenant}' from {From} to {To} ({Mode.ToString().ToLowerInvariant()}): {Tables.Count} tables, {RowsCopied} rows, {BytesCopied} bytes");
+        var fence = DryRun ? "" : FormattableString.Invariant($", fence {FenceDuration.TotalMilliseconds:0} ms, {Duration.TotalMilliseconds:0} ms in all, verified");
+        return head + fence + (KeptSource is null ? "" : $", old copy kept as {KeptSource}");
+    }
+}
