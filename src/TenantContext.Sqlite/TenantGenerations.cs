@@ -10,6 +10,12 @@ namespace Tenancy.Sqlite;
 /// process is seen at its next open. Counters are shared by the tenants whose slugs hash alike: a collision only costs an
 /// extra check. Processes on other machines (a network file system) do not share the mapping; SQLite's own locking is not
 /// reliable there either.
+/// <para>
+/// Reads and increments go through a raw pointer (one memory access, no lock), so the mapping must outlive every one of
+/// them: <see cref="Dispose"/> only stops new ones (they read -1 and change nothing) and closes the file handle; the view is
+/// unmapped by the finalizer, once nothing can call this object any more. Unmapping in <see cref="Dispose"/> would let a
+/// call that passed the disposed check a moment earlier touch unmapped memory and crash the process.
+/// </para>
 /// </summary>
 internal sealed unsafe class TenantGenerations : IDisposable
 {
@@ -74,11 +80,20 @@ internal sealed unsafe class TenantGenerations : IDisposable
         return (int)(hash % SlotCount);
     }
 
-    /// <summary>The current value of a slot.</summary>
-    public long Read(int slot) => _private is not null ? Volatile.Read(ref _private[slot])
-        : Volatile.Read(ref _disposed) == 0 ? Volatile.Read(ref _slots[slot]) : -1;
+    /// <summary>The current value of a slot (-1 once disposed).</summary>
+    public long Read(int slot)
+    {
+        if (_private is not null)
+        {
+            return Volatile.Read(ref _private[slot]);
+        }
 
-    /// <summary>Records a change to the tenants of a slot, for every process.</summary>
+        long value = Volatile.Read(ref _disposed) == 0 ? Volatile.Read(ref _slots[slot]) : -1;
+        GC.KeepAlive(this); // the finalizer unmaps: not before the read above is done
+        return value;
+    }
+
+    /// <summary>Records a change to the tenants of a slot, for every process (nothing once disposed).</summary>
     public void Bump(int slot)
     {
         if (_private is null)
@@ -87,6 +102,8 @@ internal sealed unsafe class TenantGenerations : IDisposable
             {
                 Interlocked.Increment(ref _slots[slot]);
             }
+
+            GC.KeepAlive(this);
         }
         else
         {
@@ -97,15 +114,24 @@ internal sealed unsafe class TenantGenerations : IDisposable
     /// <summary>Records a change to one tenant.</summary>
     public void Bump(string slug) => Bump(SlotOf(slug));
 
+    /// <summary>Stops reads and increments and closes the file handle; the mapping goes with the finalizer (see the type).</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _view is null)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _file is null)
         {
             return;
         }
 
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file!.Dispose();
+        _file.Dispose(); // the view keeps the mapping, and the pointer, valid
+    }
+
+    /// <summary>Unmaps the view: no call can be running, since nothing references this object.</summary>
+    ~TenantGenerations()
+    {
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
     }
 }
