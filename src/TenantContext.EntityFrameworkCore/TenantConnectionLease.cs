@@ -103,14 +103,9 @@ internal sealed class TenantConnectionLease(IRelationalConnection relationalConn
             TenantContext.Capture();
             return null;
         }
-        catch (ObjectDisposedException ended)
+        catch (TenantScopeEndedException ended)
         {
-            // The core's message names the ended scope: "... the scope for tenant 'acme' ended ...".
-            const string marker = "the scope for tenant '";
-            var message = ended.Message;
-            var start = message.IndexOf(marker, StringComparison.Ordinal);
-            var end = start < 0 ? -1 : message.IndexOf('\'', start + marker.Length);
-            return end < 0 ? "?" : message[(start + marker.Length)..end];
+            return ended.Tenant;
         }
         catch (TenantScopeRequiredException)
         {

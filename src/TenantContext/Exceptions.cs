@@ -131,3 +131,29 @@ public sealed class TenantAlreadyExistsException : InvalidOperationException
     /// <summary>The tenant.</summary>
     public string Slug { get; }
 }
+
+/// <summary>
+/// Tenant-scoped code ran on a flow that still carries a scope that has ended: work started inside the scope (a task, a
+/// callback) outlived it. Still an <see cref="ObjectDisposedException"/> (the scope is disposed); <see cref="Tenant"/>
+/// names the ended scope's tenant for code that reports it.
+/// </summary>
+public sealed class TenantScopeEndedException : ObjectDisposedException
+{
+    /// <summary>Creates the exception for a use of <paramref name="member"/> after the scope of <paramref name="tenant"/> ended.</summary>
+    /// <param name="tenant">The slug of the ended scope's tenant.</param>
+    /// <param name="member">The member that was used, as the user wrote it (e.g. <c>Wiki.Db</c>).</param>
+    public TenantScopeEndedException(string tenant, string member)
+        : base(nameof(TenantScope),
+            $"{member} was used after the scope for tenant '{tenant}' ended, on a flow that still carries it: work started inside the scope outlived it. " +
+            "Work that must outlive a scope captures it with TenantContext.Capture() and re-enters with snapshot.Enter().")
+    {
+        Tenant = tenant;
+        Member = member;
+    }
+
+    /// <summary>The slug of the ended scope's tenant.</summary>
+    public string Tenant { get; }
+
+    /// <summary>The member that was used after the scope ended.</summary>
+    public string Member { get; }
+}

@@ -232,6 +232,16 @@ public sealed class SnapshotTests : IDisposable
     }
 
     /// <summary>Starts work inside a scope that runs its body only after the scope has been disposed.</summary>
+    /// <summary>The error is a <see cref="TenantScopeEndedException"/> (an <see cref="ObjectDisposedException"/>) naming acme's ended scope.</summary>
+    private static TenantScopeEndedException AssertEndedInAcme(Exception? error)
+    {
+        Assert.IsAssignableFrom<ObjectDisposedException>(error);
+        var ended = Assert.IsType<TenantScopeEndedException>(error);
+        Assert.Equal("acme", ended.Tenant);
+        Assert.Contains("'acme'", ended.Message);
+        return ended;
+    }
+
     private static async Task<Exception?> RunAfterScopeEnds(Action body, Action? insideScopeFirst = null)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -254,7 +264,7 @@ public sealed class SnapshotTests : IDisposable
     public async Task A_flow_that_outlives_its_scope_gets_ObjectDisposedException_from_GetStorage()
     {
         var error = await RunAfterScopeEnds(() => TenantContext.GetStorage());
-        var disposed = Assert.IsType<ObjectDisposedException>(error);
+        var disposed = AssertEndedInAcme(error);
         Assert.Contains("Capture()", disposed.Message);
     }
 
@@ -262,28 +272,28 @@ public sealed class SnapshotTests : IDisposable
     public async Task A_flow_that_outlives_its_scope_gets_ObjectDisposedException_even_after_the_resource_was_used_in_the_scope()
     {
         var error = await RunAfterScopeEnds(() => TenantContext.GetStorage(), insideScopeFirst: () => TenantContext.GetStorage());
-        Assert.IsType<ObjectDisposedException>(error);
+        AssertEndedInAcme(error);
     }
 
     [Fact]
     public async Task A_flow_that_outlives_its_scope_gets_ObjectDisposedException_from_Get_of_T()
     {
         var error = await RunAfterScopeEnds(() => TenantContext.Get<ServiceA>());
-        Assert.IsType<ObjectDisposedException>(error);
+        AssertEndedInAcme(error);
     }
 
     [Fact]
     public async Task A_flow_that_outlives_its_scope_gets_ObjectDisposedException_from_a_per_scope_resource()
     {
         var error = await RunAfterScopeEnds(() => TenantContext.Get<PerScopeThing>());
-        Assert.IsType<ObjectDisposedException>(error);
+        AssertEndedInAcme(error);
     }
 
     [Fact]
     public async Task A_flow_that_outlives_its_scope_gets_ObjectDisposedException_from_Current()
     {
         var error = await RunAfterScopeEnds(() => _ = TenantContext.Current);
-        Assert.IsType<ObjectDisposedException>(error);
+        AssertEndedInAcme(error);
     }
 
     [Fact]

@@ -6,10 +6,8 @@ internal static class ScopeErrors
     internal static Exception NoScope(object? current, string member)
         => current is TenantScope ended ? Ended(ended, member, null) : new TenantScopeRequiredException(member);
 
-    internal static ObjectDisposedException Ended(TenantScope scope, string? member, Type? type)
-        => new(nameof(TenantScope),
-            $"{member ?? $"TenantContext.Get<{type?.Name}>()"} was used after the scope for tenant '{scope.Tenant.Slug}' ended, on a flow that still carries it: work started inside the scope outlived it. " +
-            "Work that must outlive a scope captures it with TenantContext.Capture() and re-enters with snapshot.Enter().");
+    internal static TenantScopeEndedException Ended(TenantScope scope, string? member, Type? type)
+        => new(scope.Tenant.Slug, member ?? $"TenantContext.Get<{type?.Name}>()");
 
     internal static TenantResourceNotRegisteredException NotRegistered(Type type)
     {
