@@ -3,6 +3,7 @@ using System.Data.Common;
 using BenchmarkDotNet.Attributes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Tenancy.Testing;
 
@@ -78,11 +79,14 @@ public class EfPostgresPerTenantQueryBenchmarks
             }
         }
 
-        _one = NpgsqlDataSource.Create(_cluster.ConnectionString(database));
+        // The baseline's one schema, reached the same way (search path as a startup parameter). Not EnsureCreated: the
+        // database already holds the tenants' tables, so EF's "any table at all" check would create nothing.
+        EfPgBench.Exec(_cluster, database, "CREATE SCHEMA one");
+        _one = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_cluster.ConnectionString(database)) { SearchPath = "one" });
         var options = new DbContextOptionsBuilder<EfBenchContext>().UseNpgsql(_one).Options;
         using (var context = new EfBenchContext(options))
         {
-            context.Database.EnsureCreated();
+            context.GetService<IRelationalDatabaseCreator>().CreateTables();
             EfBench.Seed(context, "one", 20);
         }
 
