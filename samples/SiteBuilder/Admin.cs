@@ -101,15 +101,17 @@ public static class Admin
     }
 
     // ─── Moving a website to another shard: issue #11 ────────────────────────────────────────────────────────────────
-    // PostgresTenantCatalog.MoveAsync (issue #11, being built on its own branch) copies a website's rows to the target
-    // shard at one snapshot, keeps them in step, verifies, switches the shard map (every process follows the epoch) and
-    // removes the source rows. When it lands, this handler becomes:
-    //     await TenantContext.Configuration.GetPostgres().Catalog.MoveAsync(slug, toShard: shard, cancellationToken: ct);
+    // PostgresTenantCatalog.MoveAsync moves schema and database tenants between shards (verified, crash-safe); a website
+    // is a rows tenant, and moving rows tenants (copy its rows from the shared tables at one snapshot, keep them in step,
+    // verify, switch the shard map, delete the source rows) is the part of #11 still to come — MoveAsync refuses it with
+    // NotSupportedException today. When it lands, this handler becomes:
+    //     var form = await http.Request.ReadFormAsync(ct);
+    //     await TenantContext.Configuration.GetPostgres().Catalog.MoveAsync(slug, toShard: form["shard"].ToString(), cancellationToken: ct);
     //     return Results.Redirect("/admin");
     // and MoveForm's button is enabled. Until then the sample moves nothing and says so.
     public static IResult Move(HttpContext http, string slug)
         => Refused(http) ?? Page("SiteBuilder", "Not available yet",
-            $"<p>Moving '{E(slug)}' to another shard needs tenant moves (issue #11), which this build does not have yet. Nothing was changed.</p>",
+            $"<p>Moving '{E(slug)}' to another shard needs moves of rows tenants (issue #11), which this build does not have yet. Nothing was changed.</p>",
             "/admin", StatusCodes.Status501NotImplemented);
 
     private static string MoveForm(PostgresTenantRecord record, IReadOnlyList<string> shards)
@@ -120,7 +122,7 @@ public static class Admin
             : $"""
               <form method="post" action="/admin/websites/{E(record.Slug)}/move" class="inline">
                 <select name="shard">{string.Concat(targets.Select(s => $"<option>{E(s)}</option>"))}</select>
-                <button disabled title="needs tenant moves (issue #11)">Move to shard</button>
+                <button disabled title="needs moves of rows tenants (issue #11)">Move to shard</button>
               </form>
               """;
     }
