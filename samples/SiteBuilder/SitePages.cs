@@ -15,21 +15,27 @@ public static class SitePages
     private const int MaxTitle = 200;
     private const int MaxBody = 64 * 1024;
 
+    /// <summary>
+    /// A context of the current website, rented from the pool with its connection opened asynchronously (the request
+    /// thread never blocks on I/O); the caller disposes it, which returns it to the pool.
+    /// </summary>
     [RequiresTenant]
-    private static SiteContext Db => TenantContext.Get<SiteContext>();
+    private static ValueTask<SiteContext> OpenAsync(CancellationToken cancellationToken)
+        => TenantContext.Configuration.GetDbContexts<SiteContext>().CreateAsync(cancellationToken);
 
     /// <summary>The website's own row (row-level security shows a website nothing else of <c>websites</c>).</summary>
     [RequiresTenant]
-    private static async Task<Website> WebsiteAsync(CancellationToken cancellationToken)
-        => await Db.Websites.AsNoTracking().SingleOrDefaultAsync(cancellationToken)
+    private static async Task<Website> WebsiteAsync(SiteContext db, CancellationToken cancellationToken)
+        => await db.Websites.AsNoTracking().SingleOrDefaultAsync(cancellationToken)
            ?? throw new InvalidOperationException($"Website '{TenantContext.Current.Slug}' is catalogued but has no row in websites on its shard. Re-create it from /admin.");
 
     [RequiresTenant]
     public static async Task<IResult> Home(HttpContext http, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
-        var pages = await Db.Pages.AsNoTracking().OrderBy(p => p.Slug).Select(p => new { p.Slug, p.Title }).ToListAsync(cancellationToken);
-        var home = await Db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Slug == "home", cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
+        var pages = await db.Pages.AsNoTracking().OrderBy(p => p.Slug).Select(p => new { p.Slug, p.Title }).ToListAsync(cancellationToken);
+        var home = await db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Slug == "home", cancellationToken);
         var links = string.Concat(pages.Where(p => p.Slug != "home").Select(p => $"""<a href="{Link(http, "/p/" + p.Slug)}">{E(p.Title)}</a>"""));
         return Page(site.Title, home?.Title ?? site.Title,
             $"""<nav>{links}<a href="{Link(http, "/contact")}">Contact</a></nav>{Paragraphs(home?.Body ?? "")}""",
@@ -39,8 +45,9 @@ public static class SitePages
     [RequiresTenant]
     public static async Task<IResult> Show(HttpContext http, string slug, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
-        var page = await Db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Slug == slug, cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
+        var page = await db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Slug == slug, cancellationToken);
         return page is null
             ? NotFound(site.Title, $"{site.Title} has no page called '{slug}'.", Link(http, "/"))
             : Page(site.Title, page.Title, $"""<nav><a href="{Link(http, "/")}">Home</a></nav>{Paragraphs(page.Body)}""", Link(http, "/"));
@@ -49,14 +56,16 @@ public static class SitePages
     [RequiresTenant]
     public static async Task<IResult> ContactForm(HttpContext http, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
         return Page(site.Title, "Contact", ContactFields(http, "", "", "", null), Link(http, "/"));
     }
 
     [RequiresTenant]
     public static async Task<IResult> Contact(HttpContext http, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var name = form["name"].ToString().Trim();
         var email = form["email"].ToString().Trim().ToLowerInvariant();
@@ -66,7 +75,6 @@ public static class SitePages
             return Page(site.Title, "Contact", ContactFields(http, name, email, body, "Give your name, an e-mail address and a message."), Link(http, "/"), StatusCodes.Status400BadRequest);
         }
 
-        var db = Db;
         var contact = await db.Contacts.SingleOrDefaultAsync(c => c.Email == email, cancellationToken);
         if (contact is null)
         {
@@ -94,10 +102,11 @@ public static class SitePages
     [RequiresTenant]
     public static async Task<IResult> Dashboard(HttpContext http, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
-        var pages = await Db.Pages.AsNoTracking().OrderBy(p => p.Slug).ToListAsync(cancellationToken);
-        var messages = await Db.Messages.AsNoTracking().OrderByDescending(m => m.SentAt).Take(50)
-            .Join(Db.Contacts, m => m.ContactId, c => c.Id, (m, c) => new { c.Name, c.Email, m.Body, m.SentAt })
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
+        var pages = await db.Pages.AsNoTracking().OrderBy(p => p.Slug).ToListAsync(cancellationToken);
+        var messages = await db.Messages.AsNoTracking().OrderByDescending(m => m.SentAt).Take(50)
+            .Join(db.Contacts, m => m.ContactId, c => c.Id, (m, c) => new { c.Name, c.Email, m.Body, m.SentAt })
             .ToListAsync(cancellationToken);
         var rows = string.Concat(pages.Select(p =>
             $"""<tr><td><a href="{Link(http, "/p/" + p.Slug)}">{E(p.Slug)}</a></td><td>{E(p.Title)}</td><td><a href="{Link(http, $"/edit/pages/{p.Id}")}">edit</a></td></tr>"""));
@@ -113,15 +122,17 @@ public static class SitePages
     [RequiresTenant]
     public static async Task<IResult> NewPage(HttpContext http, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
         return Page(site.Title, "New page", PageFields(http, "/edit/pages", "", "", "", null), Link(http, "/"));
     }
 
     [RequiresTenant]
     public static async Task<IResult> EditPage(HttpContext http, long id, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
-        var page = await Db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
+        var page = await db.Pages.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         return page is null
             ? NotFound(site.Title, $"{site.Title} has no page {id}.", Link(http, "/"))
             : Page(site.Title, "Edit " + page.Title, PageFields(http, $"/edit/pages/{id}", page.Slug, page.Title, page.Body, null) +
@@ -137,8 +148,8 @@ public static class SitePages
     [RequiresTenant]
     public static async Task<IResult> Delete(HttpContext http, long id, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
-        var db = Db;
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
         var page = await db.Pages.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (page is null)
         {
@@ -153,7 +164,8 @@ public static class SitePages
     [RequiresTenant]
     private static async Task<IResult> SaveAsync(HttpContext http, long? id, CancellationToken cancellationToken)
     {
-        var site = await WebsiteAsync(cancellationToken);
+        await using var db = await OpenAsync(cancellationToken);
+        var site = await WebsiteAsync(db, cancellationToken);
         var form = await http.Request.ReadFormAsync(cancellationToken);
         var slug = form["slug"].ToString().Trim();
         var title = form["title"].ToString().Trim();
@@ -167,7 +179,6 @@ public static class SitePages
             return Invalid($"A page needs a slug (lower-case letters, digits and dashes, up to 60), a title (up to {MaxTitle} characters) and a body of at most 64 KB.", StatusCodes.Status400BadRequest);
         }
 
-        var db = Db;
         Page? page;
         if (id is null)
         {

@@ -36,7 +36,7 @@ public static class Websites
     [RequiresTenant]
     private static async Task WriteFirstRowsAsync(PostgresTenantRecord record, string title, CancellationToken cancellationToken)
     {
-        var db = TenantContext.Get<SiteContext>();
+        await using var db = await TenantContext.Configuration.GetDbContexts<SiteContext>().CreateAsync(cancellationToken);
         db.Websites.Add(new Website { Id = record.Key, Slug = record.Slug, Title = title });
         db.Pages.Add(new Page { Slug = "home", Title = title, Body = $"Welcome to {title}.", UpdatedAt = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync(cancellationToken);
@@ -46,7 +46,7 @@ public static class Websites
     [RequiresTenant]
     public static async Task AddPageAsync(string slug, string title, string body, CancellationToken cancellationToken)
     {
-        var db = TenantContext.Get<SiteContext>();
+        await using var db = await TenantContext.Configuration.GetDbContexts<SiteContext>().CreateAsync(cancellationToken);
         db.Pages.Add(new Page { Slug = slug, Title = title, Body = body, UpdatedAt = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync(cancellationToken);
     }
