@@ -72,4 +72,11 @@ public static class DiagnosticDescriptors
         "TenantSingletons.txt entry matches no symbol",
         "'{0}' matches no field, property, method or event in this compilation; write a documentation comment id such as 'F:Legacy.Globals.Storage' or 'P:Legacy.Globals.Db'",
         "Each line of TenantSingletons.txt is a documentation comment id with an optional ';replacement'. A line that matches nothing protects nothing.");
+
+    /// <summary>TC1010.</summary>
+    public static readonly DiagnosticDescriptor WorkOutlivesScope = Create(
+        DiagnosticIds.WorkOutlivesScope,
+        "Fire-and-forget work reads the tenant after its scope may have ended",
+        "'{0}' runs in {1}, which can outlive the tenant scope it was started in (the tenant's resources are then disposed and it throws ObjectDisposedException); take 'var snapshot = TenantContext.Capture();' before starting the work and read the tenant inside 'using (snapshot.Enter())', or await the work",
+        "Work started inside a tenant scope and not awaited (Task.Run, TaskFactory.StartNew, ThreadPool.QueueUserWorkItem, a Timer or Thread callback, an un-awaited tenant-scoped async call) carries the scope but runs after it may have ended. Capture a TenantSnapshot and enter it in the work.");
 }

@@ -29,4 +29,7 @@ public static class DiagnosticIds
 
     /// <summary>A <c>TenantSingletons.txt</c> line that matches no symbol.</summary>
     public const string UnknownSingletonEntry = "TC1009";
+
+    /// <summary>Fire-and-forget work started inside a tenant scope that reads tenant-scoped members after the scope may have ended.</summary>
+    public const string WorkOutlivesScope = "TC1010";
 }

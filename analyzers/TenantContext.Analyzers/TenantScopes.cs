@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -53,8 +54,9 @@ internal static class TenantScopes
                     return UseKind.NotAUse;
 
                 case UsingStatementSyntax usingStatement when child == usingStatement.Statement:
-                    if (IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
-                        || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
+                    if ((IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
+                         || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
+                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, containingSymbol, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -62,7 +64,9 @@ internal static class TenantScopes
                     break;
 
                 case ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument when child == argument.Expression:
-                    if (OperationOf(invocation, model, cancellationToken) is IInvocationOperation run && symbols.IsRun(run.TargetMethod))
+                    // Only the work delegate of Run/RunAsync runs inside; the other arguments are evaluated before it enters.
+                    if (OperationOf(invocation, model, cancellationToken) is IInvocationOperation run && symbols.IsRun(run.TargetMethod)
+                        && IsDelegateArgument(run, argument))
                     {
                         return UseKind.InsideScope;
                     }
@@ -77,8 +81,18 @@ internal static class TenantScopes
 
                     break;
 
-                case ConditionalExpressionSyntax conditional when child == conditional.WhenTrue:
-                    if (IsGuard(conditional.Condition, model, symbols, cancellationToken))
+                case ElseClauseSyntax { Parent: IfStatementSyntax negated } when child == ((ElseClauseSyntax)parent).Statement:
+                    if (IsNegatedGuard(negated.Condition, model, symbols, cancellationToken))
+                    {
+                        return UseKind.InsideScope;
+                    }
+
+                    break;
+
+                case ConditionalExpressionSyntax conditional when child == conditional.WhenTrue || child == conditional.WhenFalse:
+                    if (child == conditional.WhenTrue
+                            ? IsGuard(conditional.Condition, model, symbols, cancellationToken)
+                            : IsNegatedGuard(conditional.Condition, model, symbols, cancellationToken))
                     {
                         return UseKind.InsideScope;
                     }
@@ -93,8 +107,17 @@ internal static class TenantScopes
 
                     break;
 
+                case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.LogicalOrExpression) && child == binary.Right:
+                    if (IsNegatedGuard(binary.Left, model, symbols, cancellationToken))
+                    {
+                        return UseKind.InsideScope;
+                    }
+
+                    break;
+
                 case TryStatementSyntax tryStatement when child == tryStatement.Block:
-                    if (IsEnterTryFinally(tryStatement, model, symbols, cancellationToken))
+                    if (IsEnterTryFinally(tryStatement, model, symbols, cancellationToken)
+                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, containingSymbol, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -102,7 +125,8 @@ internal static class TenantScopes
                     break;
 
                 case BlockSyntax or SwitchSectionSyntax or CompilationUnitSyntax:
-                    if (PrecedingStatementsEnterScope(parent, child, model, symbols, cancellationToken))
+                    if (PrecedingStatementsEnterScope(parent, child, model, symbols, cancellationToken) is { } scopeStart
+                        && !YieldsBefore(parent, scopeStart, node.SpanStart, containingSymbol, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -115,6 +139,12 @@ internal static class TenantScopes
                         && symbols.HasRequiresTenant(lambdaOperation.Symbol))
                     {
                         return UseKind.InsideScope;
+                    }
+
+                    // A lambda converted to an expression tree is quoted (an EF query filter), not run where it is written.
+                    if (IsExpressionTree(model.GetTypeInfo(lambda, cancellationToken).ConvertedType))
+                    {
+                        return UseKind.NotAUse;
                     }
 
                     break;
@@ -134,6 +164,75 @@ internal static class TenantScopes
 
         return InsideMember(containingSymbol, symbols) ? UseKind.InsideScope : UseKind.OutsideScope;
     }
+
+    private static bool IsExpressionTree(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Expression", IsGenericType: true, ContainingNamespace: { Name: "Expressions", ContainingNamespace: { Name: "Linq", ContainingNamespace.Name: "System" } } };
+
+    private static bool IsDelegateArgument(IInvocationOperation run, ArgumentSyntax argument)
+    {
+        foreach (var candidate in run.Arguments)
+        {
+            if (candidate.Syntax == argument)
+            {
+                return candidate.Parameter?.Type.TypeKind == TypeKind.Delegate;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when an iterator yields inside the scope region before the use: the scope does not survive a
+    /// <c>yield return</c> handed out of it (the consumer runs between the two halves, and the rest of the iterator runs
+    /// on whatever flow calls MoveNext next). Only iterators are scanned.
+    /// </summary>
+    private static bool YieldsBefore(SyntaxNode region, int from, int to, ISymbol? containingSymbol, SyntaxNode use)
+    {
+        if (!InIterator(containingSymbol, use))
+        {
+            return false;
+        }
+
+        foreach (var node in region.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        {
+            if (node.SpanStart >= to)
+            {
+                return false;
+            }
+
+            if (node.IsKind(SyntaxKind.YieldReturnStatement) && node.SpanStart >= from && node.Span.End <= to)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool InIterator(ISymbol? containingSymbol, SyntaxNode use)
+    {
+        foreach (var ancestor in use.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case AnonymousFunctionExpressionSyntax:
+                    return false;
+                case LocalFunctionStatementSyntax or MemberDeclarationSyntax and not GlobalStatementSyntax:
+                    return ContainsYield(ancestor);
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly ConditionalWeakTable<SyntaxNode, object> s_iterators = new();
+    private static readonly object s_yes = new();
+    private static readonly object s_no = new();
+
+    /// <summary>True when the function declared by <paramref name="function"/> contains a yield (cached per declaration).</summary>
+    private static bool ContainsYield(SyntaxNode function) =>
+        s_iterators.GetValue(function, static f =>
+            f.DescendantNodes(n => n == f || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<YieldStatementSyntax>().Any() ? s_yes : s_no) == s_yes;
 
     private static bool InsideMember(ISymbol? containingSymbol, TenantSymbols symbols)
     {
@@ -170,8 +269,21 @@ internal static class TenantScopes
     }
 
     /// <summary>True when <paramref name="expression"/> is an invocation of an Enter that returns a TenantScope.</summary>
-    public static bool IsEnter(ExpressionSyntax? expression, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
+    public static bool IsEnter(ExpressionSyntax? expression, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken) =>
+        IsEnter(expression, model, symbols, cancellationToken, depth: 0);
+
+    /// <summary>
+    /// True when <paramref name="expression"/> evaluates to a scope an Enter returned: the call itself (through
+    /// parentheses, <c>await</c>, <c>ConfigureAwait</c> and <c>?.</c>), a <c>?:</c> or <c>switch</c> whose arms all enter
+    /// (or give null), or a local initialised with one.
+    /// </summary>
+    private static bool IsEnter(ExpressionSyntax? expression, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken, int depth)
     {
+        if (depth > 4)
+        {
+            return false;
+        }
+
         while (true)
         {
             switch (expression)
@@ -182,6 +294,17 @@ internal static class TenantScopes
                 case AwaitExpressionSyntax awaited:
                     expression = awaited.Expression;
                     continue;
+                case ConditionalAccessExpressionSyntax conditionalAccess:
+                    expression = conditionalAccess.WhenNotNull;
+                    continue;
+                case ConditionalExpressionSyntax conditional:
+                    return ArmsEnter(new[] { conditional.WhenTrue, conditional.WhenFalse }, model, symbols, cancellationToken, depth);
+                case SwitchExpressionSyntax switchExpression:
+                    return ArmsEnter(switchExpression.Arms.Select(a => a.Expression), model, symbols, cancellationToken, depth);
+                case IdentifierNameSyntax identifier:
+                    return depth < 2
+                        && OperationOf(identifier, model, cancellationToken) is ILocalReferenceOperation local
+                        && InitializedWithEnter(local.Local, model, symbols, cancellationToken, depth + 1);
                 case InvocationExpressionSyntax invocation:
                     var name = InvokedName(invocation);
                     if (name == "ConfigureAwait" && invocation.Expression is MemberAccessExpressionSyntax configured)
@@ -193,10 +316,45 @@ internal static class TenantScopes
                     return name == "Enter"
                         && OperationOf(invocation, model, cancellationToken) is IInvocationOperation enter
                         && symbols.IsEnter(enter.TargetMethod);
+                case MemberBindingExpressionSyntax:
+                    return false;
                 default:
                     return false;
             }
         }
+    }
+
+    private static bool ArmsEnter(IEnumerable<ExpressionSyntax> arms, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken, int depth)
+    {
+        var enters = false;
+        foreach (var arm in arms)
+        {
+            if (IsEnter(arm, model, symbols, cancellationToken, depth + 1))
+            {
+                enters = true;
+            }
+            else if (arm is not (LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression } or LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } or DefaultExpressionSyntax))
+            {
+                return false;
+            }
+        }
+
+        return enters;
+    }
+
+    private static bool InitializedWithEnter(ILocalSymbol local, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken, int depth)
+    {
+        foreach (var reference in local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == model.SyntaxTree
+                && reference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } value }
+                && IsEnter(value, model, symbols, cancellationToken, depth))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string? InvokedName(InvocationExpressionSyntax invocation) => invocation.Expression switch
@@ -259,7 +417,12 @@ internal static class TenantScopes
         _ => false,
     };
 
-    private static bool PrecedingStatementsEnterScope(SyntaxNode parent, SyntaxNode child, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the scope entered by a statement before <paramref name="child"/> begins, or null: a <c>using</c> declaration
+    /// of an Enter, an early exit on <c>!IsActive</c>, or a manual <c>var s = Enter(…); …; s.Dispose();</c> whose
+    /// <c>Dispose</c> comes after <paramref name="child"/> (TC1003 reports that it is skipped by an exception).
+    /// </summary>
+    private static int? PrecedingStatementsEnterScope(SyntaxNode parent, SyntaxNode child, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
     {
         var statements = parent switch
         {
@@ -274,7 +437,7 @@ internal static class TenantScopes
             var statement = statements[i];
             if (statement == child)
             {
-                return false;
+                return null;
             }
 
             if (statement is GlobalStatementSyntax global)
@@ -286,10 +449,40 @@ internal static class TenantScopes
             {
                 case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: not 0 } declaration
                     when DeclaresEnter(declaration.Declaration, model, symbols, cancellationToken):
-                    return true;
+                    return statement.Span.End;
                 case IfStatementSyntax { Else: null } guard
                     when IsEarlyExit(guard.Statement) && IsNegatedGuard(guard.Condition, model, symbols, cancellationToken):
+                    return statement.Span.End;
+                case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables.Count: 1 } manual
+                    when manual.Declaration.Variables[0].Initializer?.Value is InvocationExpressionSyntax or AwaitExpressionSyntax or ConditionalAccessExpressionSyntax
+                         && DisposedAfter(statements, i + 1, child, manual.Declaration.Variables[0].Identifier.ValueText)
+                         && IsEnter(manual.Declaration.Variables[0].Initializer!.Value, model, symbols, cancellationToken):
+                    return statement.Span.End;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when a statement after <paramref name="child"/> in the list disposes <paramref name="local"/>.</summary>
+    private static bool DisposedAfter(IReadOnlyList<SyntaxNode> statements, int start, SyntaxNode child, string local)
+    {
+        var afterChild = false;
+        for (var j = start; j < statements.Count; j++)
+        {
+            if (statements[j] == child)
+            {
+                afterChild = true;
+                continue;
+            }
+
+            if (afterChild)
+            {
+                var statement = statements[j] is GlobalStatementSyntax global ? global.Statement : statements[j];
+                if (statement is ExpressionStatementSyntax expression && DisposesLocal(expression, local))
+                {
                     return true;
+                }
             }
         }
 
@@ -334,9 +527,9 @@ internal static class TenantScopes
         return false;
     }
 
-    private static bool DisposesLocal(BlockSyntax block, string local)
+    private static bool DisposesLocal(SyntaxNode block, string local)
     {
-        foreach (var invocation in block.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        foreach (var invocation in block.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
         {
             var name = InvokedName(invocation);
             if (name is not ("Dispose" or "DisposeAsync"))

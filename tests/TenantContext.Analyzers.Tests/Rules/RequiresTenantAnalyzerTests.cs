@@ -145,7 +145,6 @@ public class RequiresTenantAnalyzerTests
             {
                 var s = TenantContext.Enter("acme");
                 try { var st = {|TC1001:Wiki.Storage|}; } finally { }
-                s.Dispose();
             }
         }
         """);
@@ -533,5 +532,145 @@ public class RequiresTenantAnalyzerTests
     [Fact]
     public Task Reading_a_DbSet_of_a_tenant_owned_entity_inside_a_scope_is_not_reported() => Verify.VerifyAsync(Usings + Entities + """
         class Worker { async Task<int> M(AppDb db) { await using var scope = TenantContext.Enter("acme"); return db.Pages.Count(); } }
+        """);
+
+    // ---- what is inside a scope (item 2) ----
+
+    [Fact]
+    public Task Await_using_over_a_local_holding_an_Enter_result_is_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { async Task M() { var scope = TenantContext.Enter("acme"); await using (scope) { _ = Wiki.Db; } } }
+        """);
+
+    [Fact]
+    public Task Await_using_over_a_local_holding_something_else_is_not_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { async Task M(IAsyncDisposable other) { var scope = other; await using (scope) { _ = {|TC1001:Wiki.Db|}; } } }
+        """);
+
+    [Fact]
+    public Task Await_using_of_a_local_with_ConfigureAwait_is_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { async Task M() { var scope = TenantContext.Enter("acme"); await using (scope.ConfigureAwait(false)) { _ = Wiki.Db; } } }
+        """);
+
+    [Fact]
+    public Task Using_over_a_conditional_whose_arms_enter_is_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { void M(bool test) { using (test ? TenantContext.Enter("a") : Wiki.Enter("b")) { _ = Wiki.Db; } } }
+        """);
+
+    [Fact]
+    public Task Using_over_a_conditional_with_a_non_scope_arm_is_not_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { void M(bool test, IDisposable other) { using (test ? TenantContext.Enter("a") : other) { _ = {|TC1001:Wiki.Db|}; } } }
+        """);
+
+    [Fact]
+    public Task Using_over_a_switch_expression_whose_arms_enter_is_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { void M(int k) { using var scope = k switch { 0 => TenantContext.Enter("a"), _ => TenantContext.Enter("b") }; _ = Wiki.Db; } }
+        """);
+
+    [Fact]
+    public Task Using_over_a_conditional_snapshot_Enter_is_a_scope() => Verify.VerifyAsync(Usings + """
+        class C { void M(TenantSnapshot? snapshot) { using (snapshot?.Enter()) { _ = Wiki.Db; } } }
+        """);
+
+    [Fact]
+    public Task Lambda_converted_to_an_expression_tree_is_not_a_use() => Verify.VerifyAsync(Usings + """
+        using System.Linq.Expressions;
+        class C { Expression<Func<string>> M() => () => TenantContext.Current.Slug; }
+        """);
+
+    [Fact]
+    public Task Lambda_converted_to_a_delegate_is_a_use() => Verify.VerifyAsync(Usings + """
+        class C { Func<string> M() => () => {|TC1001:TenantContext.Current|}.Slug; }
+        """);
+
+    [Fact]
+    public Task Tenant_argument_of_Run_is_outside_the_scope() => Verify.VerifyAsync(Usings + """
+        class C { void M() => TenantContext.Run({|TC1001:TenantContext.Current|}.Slug, () => { _ = Wiki.Db; }); }
+        """);
+
+    [Fact]
+    public Task Work_delegate_of_RunAsync_is_inside_the_scope() => Verify.VerifyAsync(Usings + """
+        class C { Task M(string t) => TenantContext.RunAsync(t, async () => { await Task.Yield(); _ = Wiki.Db; }); }
+        """);
+
+    [Fact]
+    public Task Else_of_a_negated_guard_is_inside() => Verify.VerifyAsync(Usings + """
+        class C { void M() { if (!TenantContext.IsActive) { } else { _ = Wiki.Db; } } }
+        """);
+
+    [Fact]
+    public Task Then_of_a_negated_guard_is_outside() => Verify.VerifyAsync(Usings + """
+        class C { void M() { if (!TenantContext.IsActive) { _ = {|TC1001:Wiki.Db|}; } } }
+        """);
+
+    [Fact]
+    public Task True_arm_of_a_negated_conditional_is_outside_and_false_arm_inside() => Verify.VerifyAsync(Usings + """
+        class C { object? M() => !TenantContext.IsActive ? {|TC1001:Wiki.Db|} : Wiki.Storage; }
+        """);
+
+    [Fact]
+    public Task Right_of_or_after_a_negated_guard_is_inside() => Verify.VerifyAsync(Usings + """
+        class C { bool M() => !TenantContext.IsActive || Wiki.Db is not null; }
+        """);
+
+    [Fact]
+    public Task Iterator_use_after_a_yield_inside_its_scope_is_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            IEnumerable<object> M()
+            {
+                using (TenantContext.Enter("acme"))
+                {
+                    yield return Wiki.Db;
+                    yield return {|TC1001:Wiki.Storage|};
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Async_iterator_use_after_a_yield_inside_its_scope_is_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            async IAsyncEnumerable<object> M()
+            {
+                await using var scope = TenantContext.Enter("acme");
+                yield return Wiki.Db;
+                await Task.Yield();
+                yield return {|TC1001:Wiki.Storage|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Iterator_use_before_any_yield_inside_its_scope_is_not_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            IEnumerable<string> M()
+            {
+                string root;
+                using (TenantContext.Enter("acme")) { root = Wiki.Storage.Root; }
+                yield return root;
+            }
+        }
+        """);
+
+    // ---- manual scopes (item 10) ----
+
+    [Fact]
+    public Task Code_between_a_manual_Enter_and_its_Dispose_is_inside() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = TenantContext.Enter("acme"); _ = Wiki.Db; s.Dispose(); } }
+        """);
+
+    [Fact]
+    public Task Code_after_a_manual_Dispose_is_outside() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = TenantContext.Enter("acme"); s.Dispose(); _ = {|TC1001:Wiki.Db|}; } }
+        """);
+
+    [Fact]
+    public Task Code_after_a_manual_Enter_never_disposed_is_outside() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = TenantContext.Enter("acme"); _ = {|TC1001:Wiki.Db|}; } }
         """);
 }

@@ -112,7 +112,7 @@ public class ScopeDisposalAnalyzerTests
 
     [Fact]
     public Task Conditional_Dispose_is_not_reported() => Verify.VerifyAsync(Usings + """
-        class C { void M() { TenantScope? s = null; s = TenantContext.Enter("acme"); s?.Dispose(); } }
+        class C { void M() { TenantScope? s = null; s = TenantContext.Enter("acme"); try { } finally { s?.Dispose(); } } }
         """);
 
     [Fact]
@@ -154,5 +154,88 @@ public class ScopeDisposalAnalyzerTests
     public Task Other_Enter_methods_are_ignored() => Verify.VerifyAsync(Usings + """
         class Door { public IDisposable Enter() => null!; }
         class C { void M(Door d) { d.Enter(); } }
+        """);
+
+    // ---- disposal on every path (issue 16, items 3 and 10) ----
+
+    [Fact]
+    public Task Manual_Dispose_without_finally_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = {|TC1003:TenantContext.Enter("acme")|}; Console.WriteLine(); s.Dispose(); } }
+        """);
+
+    [Fact]
+    public async Task Manual_Dispose_without_finally_says_it_is_skipped_on_some_paths()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + """
+            class C { void M() { var s = TenantContext.Enter("acme"); Console.WriteLine(); s.Dispose(); } }
+            """));
+        Assert.Contains("an exception or early return skips", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(DiagnosticProperties.ScopeNotDisposedOnEveryPath, diagnostic.Properties[DiagnosticProperties.ScopeProblem]);
+    }
+
+    [Fact]
+    public Task Scope_lost_on_an_early_return_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M(bool stop) { var s = {|TC1003:TenantContext.Enter("acme")|}; if (stop) return; s.Dispose(); } }
+        """);
+
+    [Fact]
+    public async Task Never_disposed_scope_says_so_in_its_properties()
+    {
+        var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + """class C { void M() { TenantContext.Enter("acme"); } }"""));
+        Assert.Equal(DiagnosticProperties.ScopeNeverDisposed, diagnostic.Properties[DiagnosticProperties.ScopeProblem]);
+    }
+
+    [Fact]
+    public Task Scope_passed_to_an_object_parameter_is_reported() => Verify.VerifyAsync(Usings + """
+        static class Assert { public static void NotNull(object? value) { } }
+        class C { void M() { Assert.NotNull({|TC1003:TenantContext.Enter("acme")|}); } }
+        """);
+
+    [Fact]
+    public Task Local_scope_passed_to_an_object_parameter_is_reported() => Verify.VerifyAsync(Usings + """
+        static class Assert { public static void NotNull(object? value) { } }
+        class C { void M() { var s = {|TC1003:TenantContext.Enter("acme")|}; Assert.NotNull(s); } }
+        """);
+
+    [Fact]
+    public Task Scope_stored_in_an_alias_that_is_never_disposed_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = {|TC1003:TenantContext.Enter("acme")|}; var alias = s; } }
+        """);
+
+    [Fact]
+    public Task Scope_disposed_through_an_alias_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M() { var s = TenantContext.Enter("acme"); using var alias = s; } }
+        """);
+
+    [Fact]
+    public Task Scope_through_a_conditional_into_a_using_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M(bool b) { using (b ? TenantContext.Enter("a") : null) { } } }
+        """);
+
+    [Fact]
+    public Task Scope_through_a_switch_expression_into_a_using_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M(int k) { using var s = k switch { 0 => TenantContext.Enter("a"), _ => TenantContext.Enter("b") }; } }
+        """);
+
+    [Fact]
+    public Task Scope_through_conditional_access_into_a_using_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M(TenantSnapshot? snapshot) { using (snapshot?.Enter()) { } } }
+        """);
+
+    [Fact]
+    public Task Scope_through_ConfigureAwait_into_an_await_using_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { async Task M() { await using (TenantContext.Enter("a").ConfigureAwait(false)) { await Task.Yield(); } } }
+        """);
+
+    [Fact]
+    public Task Async_method_handing_its_scope_to_a_wrapper_it_disposes_is_not_reported() => Verify.VerifyAsync(Usings + """
+        sealed class Lease(TenantScope scope) : IAsyncDisposable { public ValueTask DisposeAsync() => scope.DisposeAsync(); }
+        class C { async Task M() { await using var lease = new Lease(TenantContext.Enter("a")); await Task.Yield(); } }
+        """);
+
+    [Fact]
+    public Task Async_method_handing_its_scope_to_a_wrapper_it_keeps_is_reported() => Verify.VerifyAsync(Usings + """
+        sealed class Lease(TenantScope scope) : IAsyncDisposable { public ValueTask DisposeAsync() => scope.DisposeAsync(); }
+        class C { Lease? _lease; async Task M() { _lease = new Lease({|TC1003:TenantContext.Enter("a")|}); await Task.Yield(); } }
         """);
 }

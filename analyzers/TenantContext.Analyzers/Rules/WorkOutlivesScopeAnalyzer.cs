@@ -1,0 +1,200 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Tenancy.Analyzers;
+
+/// <summary>
+/// TC1010: fire-and-forget work started inside a tenant scope that reads tenant-scoped members — a delegate given to
+/// <c>Task.Run</c> / <c>TaskFactory.StartNew</c> whose task nobody awaits, to <c>ThreadPool.QueueUserWorkItem</c>, to a
+/// <c>System.Threading.Timer</c> or <c>Thread</c>, or an un-awaited call of a tenant-scoped async method. The work
+/// carries the scope (ExecutionContext flow) but runs after it may have ended, when the tenant's resources are
+/// disposed. A use inside the work's own scope (<c>using (snapshot.Enter())</c>) is fine.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.WorkOutlivesScope);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var symbols = TenantSymbols.Create(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, symbols), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeCreation(c, (IObjectCreationOperation)c.Operation, symbols), OperationKind.ObjectCreation);
+        });
+    }
+
+    private static bool IsIn(INamedTypeSymbol? type, string name, string ns) =>
+        type is not null && type.Name == name
+        && type.ContainingNamespace is { } n && n.ToDisplayString() == ns;
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    {
+        var method = invocation.TargetMethod;
+        switch (method.Name)
+        {
+            case "Run" when IsIn(method.ContainingType, "Task", "System.Threading.Tasks"):
+            case "StartNew" when IsIn(method.ContainingType?.OriginalDefinition, "TaskFactory", "System.Threading.Tasks"):
+                if (IsDiscarded(invocation) && StartedInScope(context, invocation, symbols))
+                {
+                    CheckDelegates(context, invocation.Arguments, $"work started by '{method.ContainingType!.Name}.{method.Name}' that nothing awaits", symbols);
+                }
+
+                return;
+            case "QueueUserWorkItem" when IsIn(method.ContainingType, "ThreadPool", "System.Threading"):
+                if (StartedInScope(context, invocation, symbols))
+                {
+                    CheckDelegates(context, invocation.Arguments, "work queued by 'ThreadPool.QueueUserWorkItem'", symbols);
+                }
+
+                return;
+        }
+
+        if (!symbols.InTenantAwareAssembly(method) || !IsAwaitable(method.ReturnType) || !IsDiscarded(invocation))
+        {
+            return;
+        }
+
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            if (StartedInScope(context, invocation, symbols))
+            {
+                foreach (var reference in method.DeclaringSyntaxReferences)
+                {
+                    if (reference.SyntaxTree == invocation.Syntax.SyntaxTree
+                        && invocation.SemanticModel?.GetOperation(reference.GetSyntax(context.CancellationToken), context.CancellationToken) is ILocalFunctionOperation local)
+                    {
+                        CheckBody(context, local, $"'{method.Name}', called without being awaited", symbols);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        if (symbols.IsTenantScoped(method) && StartedInScope(context, invocation, symbols))
+        {
+            Report(context, invocation, method, $"'{Display.Member(method)}', called without being awaited");
+        }
+    }
+
+    private static void AnalyzeCreation(OperationAnalysisContext context, IObjectCreationOperation creation, TenantSymbols symbols)
+    {
+        var type = creation.Type as INamedTypeSymbol;
+        if (type is null || !(IsIn(type, "Timer", "System.Threading") || IsIn(type, "Thread", "System.Threading")))
+        {
+            return;
+        }
+
+        if (StartedInScope(context, creation, symbols))
+        {
+            CheckDelegates(context, creation.Arguments, $"a callback of 'new {type.Name}(...)'", symbols);
+        }
+    }
+
+    private static bool IsAwaitable(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } } };
+
+    /// <summary>True when the task is dropped: an expression statement, or assigned to the discard <c>_</c>.</summary>
+    private static bool IsDiscarded(IOperation operation)
+    {
+        var value = operation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        return value.Parent switch
+        {
+            IExpressionStatementOperation => true,
+            ISimpleAssignmentOperation { Target: IDiscardOperation } assignment => assignment.Value == value,
+            _ => false,
+        };
+    }
+
+    private static bool StartedInScope(OperationAnalysisContext context, IOperation start, TenantSymbols symbols) =>
+        start.SemanticModel is { } model
+        && TenantScopes.Classify(start.Syntax, context.ContainingSymbol, model, symbols, context.CancellationToken) == UseKind.InsideScope;
+
+    private static void CheckDelegates(OperationAnalysisContext context, ImmutableArray<IArgumentOperation> arguments, string work, TenantSymbols symbols)
+    {
+        foreach (var argument in arguments)
+        {
+            var value = argument.Value;
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            if (value is IDelegateCreationOperation creation)
+            {
+                value = creation.Target;
+            }
+
+            switch (value)
+            {
+                case IAnonymousFunctionOperation function:
+                    CheckBody(context, function, work, symbols);
+                    break;
+                case IMethodReferenceOperation reference when symbols.IsTenantScoped(reference.Method):
+                    Report(context, reference, reference.Method, work);
+                    break;
+            }
+        }
+    }
+
+    private static void CheckBody(OperationAnalysisContext context, IOperation function, string work, TenantSymbols symbols)
+    {
+        if (function.SemanticModel is not { } model)
+        {
+            return;
+        }
+
+        var body = function switch
+        {
+            IAnonymousFunctionOperation lambda => (IOperation)lambda.Body,
+            ILocalFunctionOperation local => (IOperation?)local.Body ?? local.IgnoredBody,
+            _ => null,
+        };
+
+        if (body is null)
+        {
+            return;
+        }
+
+        foreach (var operation in body.Descendants())
+        {
+            var member = operation switch
+            {
+                IInvocationOperation call => call.TargetMethod,
+                IPropertyReferenceOperation property => property.Property,
+                IFieldReferenceOperation field => field.Field,
+                IMethodReferenceOperation method => method.Method,
+                IObjectCreationOperation creation => (ISymbol?)creation.Constructor,
+                _ => null,
+            };
+
+            if (member is not null
+                && (symbols.IsTenantScoped(member) || member is IMethodSymbol set && symbols.DbContext is not null && symbols.IsTenantOwnedSetCall(set))
+                && TenantScopes.Classify(operation.Syntax, null, model, symbols, context.CancellationToken, boundary: function.Syntax) == UseKind.OutsideScope)
+            {
+                Report(context, operation, member, work);
+            }
+        }
+    }
+
+    private static void Report(OperationAnalysisContext context, IOperation at, ISymbol member, string work) =>
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WorkOutlivesScope, at.Syntax.GetLocation(), Display.Member(member), work));
+}
