@@ -55,15 +55,15 @@ public static class DiagnosticDescriptors
     /// <summary>TC1007.</summary>
     public static readonly DiagnosticDescriptor RequiresTenantMismatch = Create(
         DiagnosticIds.RequiresTenantMismatch,
-        "[RequiresTenant] on an override whose base member lacks it",
-        "'{0}' is marked [RequiresTenant] but '{1}' is not, so calls through '{1}' go unchecked; mark '{1}' with [RequiresTenant] too, or remove it here",
-        "Calls made through the base or interface member are checked against that member's attributes, so a requirement added by an override or implementation is invisible to them.");
+        "[RequiresTenant] disagrees between a member and its base",
+        "{0}",
+        "Calls made through a base or interface member are checked against that member's attributes, and direct calls against the member's own: an override, implementation or derived type must agree with its base. [RequiresTenant] on a static constructor is refused: the runtime runs it with no scope.");
 
     /// <summary>TC1008.</summary>
     public static readonly DiagnosticDescriptor UnknownReplacement = Create(
         DiagnosticIds.UnknownReplacement,
-        "Singleton replacement names no accessible member",
-        "The replacement '{0}' for singleton '{1}' names no accessible member; use a name that resolves like a cref from the singleton's namespace, or a fully qualified name",
+        "Singleton replacement cannot stand in for the singleton",
+        "The replacement '{0}' for singleton '{1}' cannot be used: {2}",
         "The replacement of a [TenantSingleton] (its Use property) or of a TenantSingletons.txt entry is what the TC1002 message and code fix suggest, so it must name a real member.");
 
     /// <summary>TC1009.</summary>

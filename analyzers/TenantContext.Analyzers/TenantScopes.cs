@@ -241,6 +241,12 @@ internal static class TenantScopes
             return false;
         }
 
+        // [RequiresTenant] on a static constructor is refused (TC1007): the runtime runs it with no scope.
+        if (containingSymbol is IMethodSymbol { MethodKind: MethodKind.StaticConstructor })
+        {
+            return symbols.MemberOrTypeHas(containingSymbol.ContainingType, symbols.RequiresTenantAttribute);
+        }
+
         if (symbols.MemberOrTypeHas(containingSymbol, symbols.RequiresTenantAttribute))
         {
             return true;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
@@ -150,7 +151,98 @@ internal static class MemberNames
         return current.GetMembers(parts[parts.Length - 1]).FirstOrDefault(m => m is IFieldSymbol or IPropertySymbol or IMethodSymbol or IEventSymbol);
     }
 
+    /// <summary>
+    /// Why <paramref name="replacement"/> cannot stand in for <paramref name="singleton"/>, or null when it can: it must
+    /// exist, be accessible, be static when the singleton is, and (for fields and properties) have a type that converts
+    /// to the singleton's by identity or reference — otherwise the TC1002 fix would not compile.
+    /// </summary>
+    public static string? Unfit(Compilation compilation, ISymbol singleton, ISymbol? replacement)
+    {
+        if (replacement is null)
+        {
+            return "it names no accessible member; use a name that resolves like a cref from the singleton's namespace, or a fully qualified name";
+        }
+
+        if (singleton.IsStatic && !replacement.IsStatic)
+        {
+            return "it is an instance member and the singleton is static; name a static member (a tenant accessor)";
+        }
+
+        var singletonType = TypeOf(singleton);
+        var replacementType = TypeOf(replacement);
+        if (singletonType is not null && replacementType is not null && singleton is IFieldSymbol or IPropertySymbol)
+        {
+            var conversion = compilation.ClassifyCommonConversion(replacementType, singletonType);
+            if (!conversion.IsIdentity && !(conversion.IsImplicit && conversion.IsReference))
+            {
+                return $"its type '{replacementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' cannot stand in for '{singletonType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'; name a member of a compatible type";
+            }
+        }
+
+        return null;
+    }
+
+    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
+    {
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
+
     /// <summary>The text the code fix writes: <c>global::Ns.Type.Member</c>, reduced by the simplifier.</summary>
     public static string FixText(ISymbol member) =>
         member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + member.Name;
+}
+
+/// <summary>One resolved line of a <c>TenantSingletons.txt</c>: the symbols it names and its replacement, if any resolves.</summary>
+internal sealed class ResolvedSingletonEntry
+{
+    public ResolvedSingletonEntry(SingletonEntry entry, ImmutableArray<ISymbol> symbols, ISymbol? replacement)
+    {
+        Entry = entry;
+        Symbols = symbols;
+        Replacement = replacement;
+    }
+
+    public SingletonEntry Entry { get; }
+    public ImmutableArray<ISymbol> Symbols { get; }
+    public ISymbol? Replacement { get; }
+}
+
+/// <summary>
+/// Every <c>TenantSingletons.txt</c> of a compilation, read, parsed and resolved once and shared by TC1002, TC1008 and
+/// TC1009 (the three used to read the list once each).
+/// </summary>
+internal sealed class SingletonLists
+{
+    private static readonly ConditionalWeakTable<Compilation, SingletonLists> s_perCompilation = new();
+
+    private SingletonLists(Compilation compilation, ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
+    {
+        var byPath = new Dictionary<string, (SourceText, List<ResolvedSingletonEntry>)>(StringComparer.Ordinal);
+        foreach (var (file, text) in TenantSingletonList.Files(files, cancellationToken))
+        {
+            var resolved = new List<ResolvedSingletonEntry>();
+            foreach (var entry in TenantSingletonList.Parse(text))
+            {
+                var symbols = entry.Resolve(compilation);
+                var replacement = entry.Replacement is null || symbols.IsEmpty ? null : MemberNames.Resolve(compilation, symbols[0], entry.Replacement);
+                resolved.Add(new ResolvedSingletonEntry(entry, symbols, replacement));
+                HasEntries |= !symbols.IsEmpty;
+            }
+
+            byPath[file.Path] = (text, resolved);
+        }
+
+        Files = byPath;
+    }
+
+    /// <summary>The lists by file path, with the text they were read from (for locations inside the file).</summary>
+    public Dictionary<string, (SourceText Text, List<ResolvedSingletonEntry> Entries)> Files { get; }
+
+    /// <summary>True when some entry resolves to a symbol.</summary>
+    public bool HasEntries { get; }
+
+    public static SingletonLists For(Compilation compilation, ImmutableArray<AdditionalText> files, CancellationToken cancellationToken) =>
+        s_perCompilation.GetValue(compilation, c => new SingletonLists(c, files, cancellationToken));
 }

@@ -26,7 +26,6 @@ internal sealed class TenantSymbols
     private readonly ConcurrentDictionary<ISymbol, bool> _tenantScoped = new(SymbolEqualityComparer.Default);
     private readonly IAssemblySymbol[] _tenantAware;
     private readonly HashSet<IAssemblySymbol>? _tenantAwareSet;
-    private readonly ConcurrentDictionary<string, bool> _sourceMentions = new(StringComparer.Ordinal);
 
     private sealed class Holder
     {
@@ -134,23 +133,6 @@ internal sealed class TenantSymbols
 
         return false;
     }
-
-    /// <summary>
-    /// False when no source file of the compilation contains <paramref name="word"/> (an attribute's name): then no
-    /// source declaration can carry that attribute, whatever alias or namespace it is written with. Read once.
-    /// </summary>
-    public bool SourceMentions(string word) => _sourceMentions.GetOrAdd(word, w =>
-    {
-        foreach (var tree in Compilation.SyntaxTrees)
-        {
-            if (tree.GetText().ToString().IndexOf(w, StringComparison.Ordinal) >= 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    });
 
     private static IAssemblySymbol[] TenantAwareAssemblies(Compilation compilation, IAssemblySymbol runtime)
     {

@@ -5,8 +5,12 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Tenancy.Analyzers;
 
 /// <summary>
-/// TC1007: an override or interface implementation marked <c>[RequiresTenant]</c> whose base or interface member is
-/// not — calls made through the base member are checked against the base, so the requirement would go unchecked.
+/// TC1007: <c>[RequiresTenant]</c> that disagrees along an inheritance edge, in both directions (ILLink's IL2046,
+/// IL2109, IL2116): a marked override or implementation of an unmarked member (calls through the base go unchecked);
+/// an unmarked override or implementation of a marked member (direct calls go unchecked) — including an interface
+/// satisfied by a method inherited from a base class, and getters and setters marked on their own; a type deriving
+/// from a marked type without the attribute; and <c>[RequiresTenant]</c> on a static constructor, which the runtime
+/// runs with no scope (refused rather than silencing the body).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
@@ -22,26 +26,43 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var symbols = TenantSymbols.Create(start.Compilation);
-            // The rule is about source members marked [RequiresTenant]: none exist unless some source file names it.
-            if (symbols is null || !symbols.SourceMentions("RequiresTenant"))
+            if (symbols is null)
             {
                 return;
             }
 
-            start.RegisterSymbolAction(c => Analyze(c, symbols), SymbolKind.Method, SymbolKind.Property, SymbolKind.Event);
+            // Symbol actions run once per declaration; every question about a base member from an assembly that cannot
+            // see the runtime is answered "no" before any attribute is read.
+            start.RegisterSymbolAction(c => AnalyzeMember(c, symbols), SymbolKind.Method, SymbolKind.Property, SymbolKind.Event);
+            start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(SymbolAnalysisContext context, TenantSymbols symbols)
+    /// <summary>True when <paramref name="member"/> itself (or, for an accessor, its property) carries the attribute.</summary>
+    private static bool Marked(ISymbol member, TenantSymbols symbols) =>
+        symbols.HasRequiresTenant(member)
+        || member is IMethodSymbol { AssociatedSymbol: { } property } && symbols.HasRequiresTenant(property);
+
+    private static void AnalyzeMember(SymbolAnalysisContext context, TenantSymbols symbols)
     {
         var member = context.Symbol;
-        if (member is IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation) }
-            || member.IsStatic && member.ContainingType?.TypeKind != TypeKind.Interface && !member.IsOverride && !IsStaticAbstractImplementation(member)
-            || !symbols.HasRequiresTenant(member))
+        if (member is IMethodSymbol { MethodKind: MethodKind.StaticConstructor } staticConstructor)
+        {
+            if (symbols.HasRequiresTenant(staticConstructor))
+            {
+                Report(context, member, $"[RequiresTenant] on static constructor '{Display.Enclosing(member)}' has no effect: the runtime runs it on first use, in whatever scope (or none) that happens; remove it and read tenant-scoped members where a scope is entered");
+            }
+
+            return;
+        }
+
+        if (member is IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet or MethodKind.PropertySet) }
+            || member.IsStatic && member.ContainingType?.TypeKind != TypeKind.Interface && !member.IsOverride && !IsStaticAbstractImplementation(member))
         {
             return;
         }
 
+        var marked = Marked(member, symbols);
         var overridden = member switch
         {
             IMethodSymbol m => (ISymbol?)m.OverriddenMethod,
@@ -50,25 +71,105 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
             _ => null,
         };
 
-        if (overridden is not null && !symbols.IsTenantScoped(overridden))
+        if (overridden is not null)
         {
-            Report(context, member, overridden);
+            Compare(context, member, overridden, marked, symbols);
         }
 
-        var type = member.ContainingType;
-        if (type is null)
+        if (member.ContainingType is not { } type || type.TypeKind == TypeKind.Interface)
         {
             return;
         }
 
         foreach (var implemented in type.AllInterfaces)
         {
+            if (!symbols.InTenantAwareAssembly(implemented) && !marked)
+            {
+                continue;
+            }
+
             foreach (var interfaceMember in implemented.GetMembers(InterfaceName(member)))
             {
-                if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMember), member)
-                    && !symbols.IsTenantScoped(interfaceMember))
+                if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMember), member))
                 {
-                    Report(context, member, interfaceMember);
+                    Compare(context, member, interfaceMember, marked, symbols);
+                }
+            }
+        }
+    }
+
+    private static void Compare(SymbolAnalysisContext context, ISymbol member, ISymbol baseMember, bool marked, TenantSymbols symbols)
+    {
+        var baseScoped = symbols.IsTenantScoped(baseMember);
+        if (marked && !baseScoped && !(member is IMethodSymbol { AssociatedSymbol: { } } && !symbols.HasRequiresTenant(member)))
+        {
+            Report(context, member, $"'{Display.Member(member)}' is marked [RequiresTenant] but '{Display.Member(baseMember)}' is not, so calls through '{Display.Member(baseMember)}' go unchecked; mark '{Display.Member(baseMember)}' with [RequiresTenant] too, or remove it here");
+        }
+        else if (!marked && baseScoped && member is not IMethodSymbol { AssociatedSymbol: { } } && symbols.InTenantAwareAssembly(baseMember) && DirectlyMarked(baseMember, symbols))
+        {
+            Report(context, member, $"'{Display.Member(member)}' overrides or implements '{Display.Member(baseMember)}', which is marked [RequiresTenant], but is not marked itself, so direct calls to it go unchecked; mark '{Display.Member(member)}' with [RequiresTenant]");
+        }
+    }
+
+    /// <summary>The base member's requirement comes from an attribute on it (or its interface), not from being an accessor.</summary>
+    private static bool DirectlyMarked(ISymbol baseMember, TenantSymbols symbols)
+    {
+        for (var current = baseMember; current is not null; current = current switch
+             {
+                 IMethodSymbol m => m.OverriddenMethod,
+                 IPropertySymbol p => p.OverriddenProperty,
+                 IEventSymbol e => e.OverriddenEvent,
+                 _ => null,
+             })
+        {
+            if (symbols.HasRequiresTenant(current))
+            {
+                return true;
+            }
+        }
+
+        return baseMember.ContainingType is { TypeKind: TypeKind.Interface } type && symbols.HasRequiresTenant(type);
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, TenantSymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        {
+            return;
+        }
+
+        var typeMarked = symbols.HasRequiresTenant(type);
+        if (!typeMarked && type.BaseType is { } baseType && symbols.InTenantAwareAssembly(baseType) && symbols.HasRequiresTenant(baseType))
+        {
+            Report(context, type, $"'{Display.Member(type)}' derives from '{Display.Member(baseType)}', which is marked [RequiresTenant], so creating it runs the base's constructor; mark '{Display.Member(type)}' with [RequiresTenant] too");
+        }
+
+        // Interfaces satisfied by a member inherited from a base class: the member's own declaration is checked elsewhere.
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (!symbols.InTenantAwareAssembly(implemented))
+            {
+                continue;
+            }
+
+            foreach (var interfaceMember in implemented.GetMembers())
+            {
+                if (interfaceMember is not (IMethodSymbol or IPropertySymbol or IEventSymbol) || interfaceMember.IsStatic
+                    || type.FindImplementationForInterfaceMember(interfaceMember) is not { } implementation
+                    || SymbolEqualityComparer.Default.Equals(implementation.ContainingType, type)
+                    || implementation.ContainingType?.TypeKind == TypeKind.Interface)
+                {
+                    continue;
+                }
+
+                var marked = Marked(implementation, symbols);
+                var required = symbols.IsTenantScoped(interfaceMember);
+                if (marked != required && !(implementation is IMethodSymbol { AssociatedSymbol: { } }))
+                {
+                    Report(context, type, marked
+                        ? $"'{Display.Member(type)}' implements '{Display.Member(interfaceMember)}' with inherited '{Display.Member(implementation)}', which is marked [RequiresTenant] while the interface member is not, so calls through the interface go unchecked; mark '{Display.Member(interfaceMember)}' with [RequiresTenant] too"
+                        : $"'{Display.Member(type)}' implements '{Display.Member(interfaceMember)}', which is marked [RequiresTenant], with inherited '{Display.Member(implementation)}', which is not, so direct calls to it go unchecked; mark '{Display.Member(implementation)}' with [RequiresTenant]");
                 }
             }
         }
@@ -83,10 +184,9 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
         return dot >= 0 ? name.Substring(dot + 1) : name;
     }
 
-    private static void Report(SymbolAnalysisContext context, ISymbol member, ISymbol baseMember)
+    private static void Report(SymbolAnalysisContext context, ISymbol member, string message)
     {
         var location = member.Locations.Length > 0 ? member.Locations[0] : Location.None;
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.RequiresTenantMismatch, location, Display.Member(member), Display.Member(baseMember)));
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RequiresTenantMismatch, location, message));
     }
 }

@@ -24,21 +24,23 @@ public sealed class SingletonListAnalyzer : DiagnosticAnalyzer
             }
 
             var compilation = start.Compilation;
+            var options = start.Options;
             start.RegisterAdditionalFileAction(c =>
             {
-                if (!TenantSingletonList.IsList(c.AdditionalFile) || c.AdditionalFile.GetText(c.CancellationToken) is not { } text)
+                if (!TenantSingletonList.IsList(c.AdditionalFile)
+                    || !SingletonLists.For(compilation, options.AdditionalFiles, c.CancellationToken).Files.TryGetValue(c.AdditionalFile.Path, out var list))
                 {
                     return;
                 }
 
-                foreach (var entry in TenantSingletonList.Parse(text))
+                foreach (var resolved in list.Entries)
                 {
-                    if (entry.Resolve(compilation).IsEmpty)
+                    if (resolved.Symbols.IsEmpty)
                     {
                         c.ReportDiagnostic(Diagnostic.Create(
                             DiagnosticDescriptors.UnknownSingletonEntry,
-                            TenantSingletonList.LocationOf(c.AdditionalFile, text, entry.IdSpan),
-                            entry.Id));
+                            TenantSingletonList.LocationOf(c.AdditionalFile, list.Text, resolved.Entry.IdSpan),
+                            resolved.Entry.Id));
                     }
                 }
             });

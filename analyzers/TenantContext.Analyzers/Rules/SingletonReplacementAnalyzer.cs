@@ -29,33 +29,39 @@ public sealed class SingletonReplacementAnalyzer : DiagnosticAnalyzer
             }
 
             var compilation = start.Compilation;
-            // A source member can carry [TenantSingleton] only if some source file names it.
-            if (symbols.TenantSingletonAttribute is { } singletonAttribute && symbols.SourceMentions("TenantSingleton"))
+            var options = start.Options;
+
+            // Symbol actions run once per declared field or property, and reading a source member's attributes is what the
+            // compiler does anyway: no need to scan every tree's text first to rule the attribute out.
+            if (symbols.TenantSingletonAttribute is { } singletonAttribute)
             {
                 start.RegisterSymbolAction(c => AnalyzeMember(c, singletonAttribute), SymbolKind.Field, SymbolKind.Property);
             }
 
             start.RegisterAdditionalFileAction(c =>
             {
-                if (!TenantSingletonList.IsList(c.AdditionalFile) || c.AdditionalFile.GetText(c.CancellationToken) is not { } text)
+                if (!TenantSingletonList.IsList(c.AdditionalFile)
+                    || !SingletonLists.For(compilation, options.AdditionalFiles, c.CancellationToken).Files.TryGetValue(c.AdditionalFile.Path, out var list))
                 {
                     return;
                 }
 
-                foreach (var entry in TenantSingletonList.Parse(text))
+                foreach (var resolved in list.Entries)
                 {
-                    if (entry.Replacement is null || entry.Resolve(compilation) is not { Length: > 0 } resolved)
+                    var entry = resolved.Entry;
+                    if (entry.Replacement is null || resolved.Symbols.IsEmpty)
                     {
                         continue;
                     }
 
-                    if (MemberNames.Resolve(compilation, resolved[0], entry.Replacement) is null)
+                    if (MemberNames.Unfit(compilation, resolved.Symbols[0], resolved.Replacement) is { } reason)
                     {
                         c.ReportDiagnostic(Diagnostic.Create(
                             DiagnosticDescriptors.UnknownReplacement,
-                            TenantSingletonList.LocationOf(c.AdditionalFile, text, entry.ReplacementSpan),
+                            TenantSingletonList.LocationOf(c.AdditionalFile, list.Text, entry.ReplacementSpan),
                             entry.Replacement,
-                            Display.Member(resolved[0])));
+                            Display.Member(resolved.Symbols[0]),
+                            reason));
                     }
                 }
             });
@@ -74,7 +80,7 @@ public sealed class SingletonReplacementAnalyzer : DiagnosticAnalyzer
             foreach (var argument in attribute.NamedArguments)
             {
                 if (argument.Key != "Use" || argument.Value.Value is not string use
-                    || MemberNames.Resolve(context.Compilation, context.Symbol, use) is not null)
+                    || MemberNames.Unfit(context.Compilation, context.Symbol, MemberNames.Resolve(context.Compilation, context.Symbol, use)) is not { } reason)
                 {
                     continue;
                 }
@@ -91,7 +97,7 @@ public sealed class SingletonReplacementAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownReplacement, location, use, Display.Member(context.Symbol)));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownReplacement, location, use, Display.Member(context.Symbol), reason));
             }
         }
     }

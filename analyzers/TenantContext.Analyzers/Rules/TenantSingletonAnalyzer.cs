@@ -47,55 +47,36 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
 
             var compilation = start.Compilation;
 
-            // Every singleton that can be known up front — the list's entries, then the marked fields and properties
-            // of referenced assemblies — is indexed by member name once per compilation: the hot path compares a
-            // name before any symbol and never reads an attribute of a framework member.
+            // The list's entries are indexed by member name once per compilation (shared with TC1008 and TC1009); marked
+            // members are asked lazily, one cached answer per member, and only for members of assemblies that can see
+            // the runtime — no walk over referenced assemblies, no scan of the source text.
             var known = new Dictionary<string, List<(ISymbol Symbol, Singleton Info)>>(StringComparer.Ordinal);
-            void Add(ISymbol symbol, Singleton info)
+            var lists = SingletonLists.For(compilation, start.Options.AdditionalFiles, start.CancellationToken);
+            foreach (var list in lists.Files.Values)
             {
-                if (!known.TryGetValue(symbol.Name, out var list))
+                foreach (var resolved in list.Entries)
                 {
-                    known[symbol.Name] = list = new List<(ISymbol, Singleton)>();
-                }
-
-                list.Add((symbol, info));
-            }
-
-            var hasListEntries = false;
-            foreach (var (_, text) in TenantSingletonList.Files(start.Options.AdditionalFiles, start.CancellationToken))
-            {
-                foreach (var entry in TenantSingletonList.Parse(text))
-                {
-                    foreach (var symbol in entry.Resolve(compilation))
+                    foreach (var symbol in resolved.Symbols)
                     {
-                        var replacement = entry.Replacement is null ? null : MemberNames.Resolve(compilation, symbol, entry.Replacement);
-                        Add(symbol, new Singleton(replacement));
-                        hasListEntries = true;
+                        var replacement = MemberNames.Unfit(compilation, symbol, resolved.Replacement) is null ? resolved.Replacement : null;
+                        if (!known.TryGetValue(symbol.Name, out var entries))
+                        {
+                            known[symbol.Name] = entries = new List<(ISymbol, Singleton)>();
+                        }
+
+                        entries.Add((symbol, new Singleton(replacement)));
                     }
                 }
             }
 
             var attributeClass = symbols.TenantSingletonAttribute;
-            if (attributeClass is not null)
-            {
-                foreach (var assembly in symbols.TenantAwareReferences)
-                {
-                    foreach (var member in MarkedMembers(assembly.GlobalNamespace, attributeClass, start.CancellationToken))
-                    {
-                        Add(member, Marked(compilation, member, attributeClass));
-                    }
-                }
-            }
-
-            // Source members are asked lazily, and only when some source file names the attribute at all.
-            var sourceMayMark = attributeClass is not null && symbols.SourceMentions("TenantSingleton");
-            if (known.Count == 0 && !sourceMayMark)
+            if (known.Count == 0 && attributeClass is null)
             {
                 return;
             }
 
             var marked = new ConcurrentDictionary<ISymbol, Singleton>(SymbolEqualityComparer.Default);
-            Func<ISymbol, Singleton> markedInSource = m => Marked(compilation, m, attributeClass!);
+            Func<ISymbol, Singleton> markedMember = m => Marked(compilation, m, attributeClass!);
 
             Singleton Find(ISymbol member)
             {
@@ -111,13 +92,12 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                if (!sourceMayMark || member is not (IFieldSymbol or IPropertySymbol)
-                    || !SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, compilation.Assembly))
+                if (attributeClass is null || member is not (IFieldSymbol or IPropertySymbol) || !symbols.InTenantAwareAssembly(member))
                 {
                     return Singleton.None;
                 }
 
-                return marked.GetOrAdd(member.OriginalDefinition, markedInSource);
+                return marked.GetOrAdd(member.OriginalDefinition, markedMember);
             }
 
             void Analyze(OperationAnalysisContext c, ISymbol member)
@@ -160,10 +140,21 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
 
             start.RegisterOperationAction(c => Analyze(c, ((IFieldReferenceOperation)c.Operation).Field), OperationKind.FieldReference);
             start.RegisterOperationAction(c => Analyze(c, ((IPropertyReferenceOperation)c.Operation).Property), OperationKind.PropertyReference);
-            if (hasListEntries)
+            if (known.Count > 0)
             {
+                // Listed methods, events and constructors: calls, method groups and 'new' are all uses.
                 start.RegisterOperationAction(c => Analyze(c, ((IInvocationOperation)c.Operation).TargetMethod), OperationKind.Invocation);
+                start.RegisterOperationAction(c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method), OperationKind.MethodReference);
                 start.RegisterOperationAction(c => Analyze(c, ((IEventReferenceOperation)c.Operation).Event), OperationKind.EventReference);
+                start.RegisterOperationAction(
+                    c =>
+                    {
+                        if (((IObjectCreationOperation)c.Operation).Constructor is { } constructor)
+                        {
+                            Analyze(c, constructor);
+                        }
+                    },
+                    OperationKind.ObjectCreation);
             }
         });
     }
@@ -179,7 +170,8 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
                 {
                     if (argument.Key == "Use" && argument.Value.Value is string use)
                     {
-                        return new Singleton(MemberNames.Resolve(compilation, member, use));
+                        var replacement = MemberNames.Resolve(compilation, member, use);
+                        return new Singleton(MemberNames.Unfit(compilation, member, replacement) is null ? replacement : null);
                     }
                 }
 
@@ -188,35 +180,5 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
         }
 
         return Singleton.None;
-    }
-
-    /// <summary>The fields and properties of a referenced assembly that carry <c>[TenantSingleton]</c>.</summary>
-    private static IEnumerable<ISymbol> MarkedMembers(INamespaceOrTypeSymbol container, INamedTypeSymbol attributeClass, CancellationToken cancellationToken)
-    {
-        foreach (var member in container.GetMembers())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            switch (member)
-            {
-                case INamespaceOrTypeSymbol nested:
-                    foreach (var marked in MarkedMembers(nested, attributeClass, cancellationToken))
-                    {
-                        yield return marked;
-                    }
-
-                    break;
-                case IFieldSymbol or IPropertySymbol:
-                    foreach (var attribute in member.GetAttributes())
-                    {
-                        if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeClass))
-                        {
-                            yield return member;
-                            break;
-                        }
-                    }
-
-                    break;
-            }
-        }
     }
 }

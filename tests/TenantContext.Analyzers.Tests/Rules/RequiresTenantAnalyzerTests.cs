@@ -673,4 +673,9 @@ public class RequiresTenantAnalyzerTests
     public Task Code_after_a_manual_Enter_never_disposed_is_outside() => Verify.VerifyAsync(Usings + """
         class C { void M() { var s = TenantContext.Enter("acme"); _ = {|TC1001:Wiki.Db|}; } }
         """);
+
+    [Fact]
+    public Task RequiresTenant_on_a_static_constructor_does_not_silence_its_body() => Verify.VerifyAsync(Usings + """
+        class C { static object? s; [RequiresTenant] static C() { s = {|TC1001:Wiki.Db|}; } }
+        """);
 }

@@ -122,9 +122,9 @@ public class RequiresTenantMismatchAnalyzerTests
         """);
 
     [Fact]
-    public Task Override_of_override_of_marked_root_is_not_reported() => Verify.VerifyAsync(Usings + """
+    public Task Override_of_override_of_marked_root_reports_only_the_unmarked_middle() => Verify.VerifyAsync(Usings + """
         class A { [RequiresTenant] public virtual void M() { } }
-        class B : A { public override void M() { } }
+        class B : A { public override void {|TC1007:M|}() { } }
         class D : B { [RequiresTenant] public override void M() { } }
         """);
 
@@ -137,5 +137,67 @@ public class RequiresTenantMismatchAnalyzerTests
     [Fact]
     public Task Marked_constructor_is_not_reported() => Verify.VerifyAsync(Usings + """
         class B { } class D : B { [RequiresTenant] public D() { } }
+        """);
+
+    // ---- both directions, types and static constructors (issue 16, item 7 and item 1) ----
+
+    [Fact]
+    public Task Unmarked_override_of_a_marked_base_member_is_reported() => Verify.VerifyAsync(Usings + """
+        class Base { [RequiresTenant] public virtual void Save() { } }
+        class Derived : Base { public override void {|TC1007:Save|}() { } }
+        """);
+
+    [Fact]
+    public Task Unmarked_implementation_of_a_marked_interface_member_is_reported() => Verify.VerifyAsync(Usings + """
+        interface IRepo { [RequiresTenant] void Save(); }
+        class Repo : IRepo { public void {|TC1007:Save|}() { } }
+        """);
+
+    [Fact]
+    public Task Marked_implementation_of_a_marked_interface_member_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface IRepo { [RequiresTenant] void Save(); }
+        class Repo : IRepo { [RequiresTenant] public void Save() { } }
+        """);
+
+    [Fact]
+    public Task Interface_satisfied_by_an_inherited_marked_method_is_reported() => Verify.VerifyAsync(Usings + """
+        interface IRepo { void Save(); }
+        class Base { [RequiresTenant] public void Save() { } }
+        class {|TC1007:Repo|} : Base, IRepo { }
+        """);
+
+    [Fact]
+    public Task Interface_satisfied_by_an_inherited_matching_method_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface IRepo { [RequiresTenant] void Save(); }
+        class Base { [RequiresTenant] public void Save() { } }
+        class Repo : Base, IRepo { }
+        """);
+
+    [Fact]
+    public Task Marked_getter_overriding_an_unmarked_getter_is_reported() => Verify.VerifyAsync(Usings + """
+        class Base { public virtual string Name => ""; }
+        class Derived : Base { public override string Name { [RequiresTenant] {|TC1007:get|} => ""; } }
+        """);
+
+    [Fact]
+    public Task Type_deriving_from_a_marked_type_is_reported() => Verify.VerifyAsync(Usings + """
+        [RequiresTenant] class Repo { }
+        class {|TC1007:PageRepo|} : Repo { }
+        """);
+
+    [Fact]
+    public Task Marked_type_deriving_from_a_marked_type_is_not_reported() => Verify.VerifyAsync(Usings + """
+        [RequiresTenant] class Repo { }
+        [RequiresTenant] class PageRepo : Repo { }
+        """);
+
+    [Fact]
+    public Task RequiresTenant_on_a_static_constructor_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { [RequiresTenant] static {|TC1007:C|}() { } }
+        """);
+
+    [Fact]
+    public Task Unmarked_override_of_a_framework_member_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { public override string ToString() => ""; }
         """);
 }

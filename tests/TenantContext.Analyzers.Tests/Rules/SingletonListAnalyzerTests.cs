@@ -169,4 +169,21 @@ public class SingletonListAnalyzerTests
 
     [Fact]
     public Task Known_list_replacement_is_not_reported() => ReplacementVerify.VerifyAsync(Legacy, List("F:Legacy.Globals.Storage;Wiki.Storage"));
+
+    [Fact]
+    public Task Use_of_an_incompatible_type_is_reported() => ReplacementVerify.VerifyAsync("""
+        class Store { }
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Wiki.Storage"|})] public static Store S = new(); }
+        """);
+
+    [Fact]
+    public Task Instance_Use_for_a_static_singleton_is_reported() => ReplacementVerify.VerifyAsync("""
+        class Holder { public Tenancy.ITenantStorage? Storage; }
+        class G { [Tenancy.TenantSingleton(Use = {|TC1008:"Holder.Storage"|})] public static Tenancy.ITenantStorage? S; }
+        """);
+
+    [Fact]
+    public Task Use_of_a_compatible_static_member_is_not_reported() => ReplacementVerify.VerifyAsync("""
+        class G { [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public static Tenancy.ITenantStorage? S; }
+        """);
 }

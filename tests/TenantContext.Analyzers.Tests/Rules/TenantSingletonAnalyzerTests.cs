@@ -139,4 +139,41 @@ public class TenantSingletonAnalyzerTests
     public Task Unlisted_method_is_not_reported() => Verify.VerifyAsync(Legacy + """
         class C { object M() => Legacy.Globals.GetStore(); }
         """, List("F:Legacy.Globals.Listed"));
+
+    // ---- method groups, constructors, replacements that cannot stand in (issue 16, item 8) ----
+
+    [Fact]
+    public Task Method_group_of_a_listed_method_is_reported() => Verify.VerifyAsync(Legacy + """
+        class C { Func<Legacy.Store> M() => {|TC1002:Legacy.Globals.GetStore|}; }
+        """, List("M:Legacy.Globals.GetStore"));
+
+    [Fact]
+    public Task New_on_a_listed_constructor_is_reported() => Verify.VerifyAsync(Legacy + """
+        class C { object M() => {|TC1002:new Legacy.Store()|}; }
+        """, List("M:Legacy.Store.#ctor"));
+
+    [Fact]
+    public Task New_on_an_unlisted_constructor_is_not_reported() => Verify.VerifyAsync(Legacy + """
+        class C { object M() => new Legacy.Store(); }
+        """, List("M:Legacy.Globals.GetStore"));
+
+    [Fact]
+    public async Task Replacement_of_another_type_is_not_offered_to_the_fix()
+    {
+        var diagnostics = await Verify.GetDiagnosticsAsync(Legacy + "class C { object M() => Legacy.Globals.Storage; }");
+        var diagnostic = Assert.Single(diagnostics, d => d.Location.SourceTree!.FilePath == "Test0.cs");
+        Assert.False(diagnostic.Properties.ContainsKey(TenantSingletonAnalyzer.ReplacementProperty));
+    }
+
+    [Fact]
+    public async Task Replacement_of_a_compatible_type_is_offered_to_the_fix()
+    {
+        var diagnostics = await Verify.GetDiagnosticsAsync("""
+            using Tenancy;
+            static class Globals { [TenantSingleton(Use = "Wiki.Storage")] public static ITenantStorage? Storage; }
+            class C { object? M() => Globals.Storage; }
+            """);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("global::Wiki.Storage", diagnostic.Properties[TenantSingletonAnalyzer.ReplacementProperty]);
+    }
 }
