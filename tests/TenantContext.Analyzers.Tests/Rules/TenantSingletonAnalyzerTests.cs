@@ -149,8 +149,9 @@ public class TenantSingletonAnalyzerTests
 
     [Fact]
     public Task New_on_a_listed_constructor_is_reported() => Verify.VerifyAsync(Legacy + """
-        class C { object M() => {|TC1002:new Legacy.Store()|}; }
-        """, List("M:Legacy.Store.#ctor"));
+        namespace Clients { public class SmtpClient { } }
+        class C { object M() => {|TC1002:new Clients.SmtpClient()|}; }
+        """, List("M:Clients.SmtpClient.#ctor"));
 
     [Fact]
     public Task New_on_an_unlisted_constructor_is_not_reported() => Verify.VerifyAsync(Legacy + """
