@@ -142,7 +142,7 @@ internal static class TenantScopes
                     }
 
                     // A lambda converted to an expression tree is quoted (an EF query filter), not run where it is written.
-                    if (IsExpressionTree(model.GetTypeInfo(lambda, cancellationToken).ConvertedType))
+                    if (ConvertedToExpressionTree(lambda, model, cancellationToken))
                     {
                         return UseKind.NotAUse;
                     }
@@ -163,6 +163,23 @@ internal static class TenantScopes
         }
 
         return InsideMember(containingSymbol, symbols) ? UseKind.InsideScope : UseKind.OutsideScope;
+    }
+
+    /// <summary>
+    /// Asks the operation tree the driver already built (not <c>GetTypeInfo</c>, which takes the binder's own path): the
+    /// operations sharing the lambda's syntax are the lambda, its delegate creation or conversion, whose type tells.
+    /// </summary>
+    private static bool ConvertedToExpressionTree(SyntaxNode lambda, SemanticModel model, CancellationToken cancellationToken)
+    {
+        for (var operation = model.GetOperation(lambda, cancellationToken); operation is not null && operation.Syntax == lambda; operation = operation.Parent)
+        {
+            if (IsExpressionTree(operation.Type))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsExpressionTree(ITypeSymbol? type) =>
