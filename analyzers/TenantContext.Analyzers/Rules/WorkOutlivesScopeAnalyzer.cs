@@ -71,13 +71,9 @@ public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
         {
             if (StartedInScope(context, invocation, symbols))
             {
-                foreach (var reference in method.DeclaringSyntaxReferences)
+                if (CallbackUses.Declaration(method, invocation, context.CancellationToken) is ILocalFunctionOperation local)
                 {
-                    if (reference.SyntaxTree == invocation.Syntax.SyntaxTree
-                        && invocation.SemanticModel?.GetOperation(reference.GetSyntax(context.CancellationToken), context.CancellationToken) is ILocalFunctionOperation local)
-                    {
-                        CheckBody(context, local, $"'{method.Name}', called without being awaited", symbols);
-                    }
+                    CheckBody(context, local, $"'{method.Name}', called without being awaited", symbols);
                 }
             }
 
@@ -132,66 +128,18 @@ public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
     {
         foreach (var argument in arguments)
         {
-            var value = argument.Value;
-            while (value is IConversionOperation conversion)
+            if (CallbackUses.Callback(argument.Value) is { } callback)
             {
-                value = conversion.Operand;
-            }
-
-            if (value is IDelegateCreationOperation creation)
-            {
-                value = creation.Target;
-            }
-
-            switch (value)
-            {
-                case IAnonymousFunctionOperation function:
-                    CheckBody(context, function, work, symbols);
-                    break;
-                case IMethodReferenceOperation reference when symbols.IsTenantScoped(reference.Method):
-                    Report(context, reference, reference.Method, work);
-                    break;
+                CheckBody(context, callback, work, symbols);
             }
         }
     }
 
-    private static void CheckBody(OperationAnalysisContext context, IOperation function, string work, TenantSymbols symbols)
+    private static void CheckBody(OperationAnalysisContext context, IOperation callback, string work, TenantSymbols symbols)
     {
-        if (function.SemanticModel is not { } model)
+        foreach (var (at, member) in CallbackUses.Of(callback, symbols, context.CancellationToken))
         {
-            return;
-        }
-
-        var body = function switch
-        {
-            IAnonymousFunctionOperation lambda => (IOperation)lambda.Body,
-            ILocalFunctionOperation local => (IOperation?)local.Body ?? local.IgnoredBody,
-            _ => null,
-        };
-
-        if (body is null)
-        {
-            return;
-        }
-
-        foreach (var operation in body.Descendants())
-        {
-            var member = operation switch
-            {
-                IInvocationOperation call => call.TargetMethod,
-                IPropertyReferenceOperation property => property.Property,
-                IFieldReferenceOperation field => field.Field,
-                IMethodReferenceOperation method => method.Method,
-                IObjectCreationOperation creation => (ISymbol?)creation.Constructor,
-                _ => null,
-            };
-
-            if (member is not null
-                && (symbols.IsTenantScoped(member) || member is IMethodSymbol set && symbols.DbContext is not null && symbols.IsTenantOwnedSetCall(set))
-                && TenantScopes.Classify(operation.Syntax, null, model, symbols, context.CancellationToken, boundary: function.Syntax) == UseKind.OutsideScope)
-            {
-                Report(context, operation, member, work);
-            }
+            Report(context, at, member, work);
         }
     }
 

@@ -68,7 +68,100 @@ public class ContextFlowAnalyzerTests
         class C { async Task M() { using (ExecutionContext.SuppressFlow()) { await Task.Run(async () => { await Task.Yield(); _ = {|TC1004:Wiki.Db|}; }); } } }
         """);
 
+    [Fact]
+    public Task Ordinary_method_group_whose_body_reads_the_tenant_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void Work(object? s) { _ = {|TC1004:Wiki.Db|}; } void M() => ThreadPool.UnsafeQueueUserWorkItem(Work, null); }
+        """);
+
+    [Fact]
+    public Task Local_function_callback_reading_the_tenant_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void M(CancellationToken ct) { ct.UnsafeRegister(OnCancel, null); void OnCancel(object? s) { _ = {|TC1004:Wiki.Db|}; } } }
+        """);
+
+    [Fact]
+    public Task Method_group_under_SuppressFlow_is_reported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            [RequiresTenant] static void Reindex() { }
+            static void Work() { _ = {|TC1004:Wiki.Db|}; }
+            void M() { using (ExecutionContext.SuppressFlow()) { Task.Run({|TC1004:Reindex|}); new Thread(Work).Start(); } }
+        }
+        """);
+
+    [Fact]
+    public Task Thread_UnsafeStart_is_reported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void M()
+            {
+                new Thread(() => { _ = {|TC1004:Wiki.Db|}; }).UnsafeStart();
+                var t = new Thread(_ => { _ = {|TC1004:Wiki.Storage|}; });
+                t.UnsafeStart(null);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task IsFlowSuppressed_idiom_is_understood() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void M()
+            {
+                var restore = false;
+                if (!ExecutionContext.IsFlowSuppressed())
+                {
+                    ExecutionContext.SuppressFlow();
+                    restore = true;
+                }
+
+                try
+                {
+                    ThreadPool.QueueUserWorkItem(_ => { _ = {|TC1004:Wiki.Db|}; });
+                }
+                finally
+                {
+                    if (restore)
+                    {
+                        ExecutionContext.RestoreFlow();
+                    }
+                }
+
+                Task.Run(() => Wiki.Db);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Conditional_SuppressFlow_in_a_using_is_understood() => Verify.VerifyAsync(Usings + """
+        class C { void M() { using (ExecutionContext.IsFlowSuppressed() ? default : ExecutionContext.SuppressFlow()) { Task.Run(() => {|TC1004:Wiki.Db|}); } } }
+        """);
+
+    [Fact]
+    public Task Nested_lambdas_under_SuppressFlow_report_each_use_once() => Verify.VerifyAsync(Usings + """
+        class C { void M() { using (ExecutionContext.SuppressFlow()) { Task.Run(() => { Func<Func<object>> f = () => () => {|TC1004:Wiki.Db|}; }); } } }
+        """);
+
     // ---- must not report ----
+
+    [Fact]
+    public Task Undo_ends_the_suppressed_region() => Verify.VerifyAsync(Usings + """
+        class C { void M() { using (TenantContext.Enter("a")) { var f = ExecutionContext.SuppressFlow(); Task.Run(() => {|TC1004:Wiki.Db|}); f.Undo(); Task.Run(() => Wiki.Storage); } } }
+        """);
+
+    [Fact]
+    public Task RestoreFlow_ends_the_suppressed_region() => Verify.VerifyAsync(Usings + """
+        class C { void M() { using (TenantContext.Enter("a")) { ExecutionContext.SuppressFlow(); ExecutionContext.RestoreFlow(); Task.Run(() => Wiki.Storage); } } }
+        """);
+
+    [Fact]
+    public Task Thread_Start_flows_the_context() => Verify.VerifyAsync(Usings + """
+        class C { void M() { using (TenantContext.Enter("a")) { var t = new Thread(() => { _ = Wiki.Db; }); t.Start(); } } }
+        """);
+
+    [Fact]
+    public Task Method_group_of_a_method_that_enters_its_own_scope_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { void Work(object? s) { using (TenantContext.Enter("a")) { _ = Wiki.Db; } } void M() => ThreadPool.UnsafeQueueUserWorkItem(Work, null); }
+        """);
 
     [Fact]
     public Task QueueUserWorkItem_flows_the_context() => Verify.VerifyAsync(Usings + """

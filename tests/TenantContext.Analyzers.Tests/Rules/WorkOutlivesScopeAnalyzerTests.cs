@@ -44,6 +44,11 @@ public class WorkOutlivesScopeAnalyzerTests
         """);
 
     [Fact]
+    public Task Method_group_of_an_ordinary_method_reading_the_tenant_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { void Work() { _ = {|TC1010:Wiki.Db|}; } void M() { using (TenantContext.Enter("acme")) { _ = Task.Run(Work); } } }
+        """);
+
+    [Fact]
     public Task Unawaited_tenant_scoped_async_call_is_reported() => Verify.VerifyAsync(Usings + """
         class C
         {
