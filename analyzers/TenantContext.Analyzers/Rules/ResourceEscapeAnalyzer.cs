@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -8,12 +9,18 @@ namespace Tenancy.Analyzers;
 
 /// <summary>
 /// TC1005: a tenant resource (the value of <c>GetDb()</c>, <c>GetStorage()</c>, <c>GetRenderer()</c>, <c>Get&lt;T&gt;()</c> or
-/// an accessor) stored in a static field or property, directly, through a local, or captured by a lambda stored
-/// there.
+/// an accessor) stored where it outlives the scope: in a static field or property, or in anything reached from one (an
+/// element of a static dictionary, a member of a static object, an item added to a static collection) — directly,
+/// through a local, captured by a lambda stored there, or wrapped first: in a <c>Lazy&lt;T&gt;</c> (or
+/// <c>GetOrAdd</c>/<c>LazyInitializer</c>) whose factory returns it, in a method group bound to it
+/// (<c>GetDb().OpenConnection</c>), in an object, tuple, array or collection created around it (a timer whose callback
+/// captures it).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
 {
+    private const int MaxDepth = 4;
+
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ResourceEscapesScope);
 
@@ -33,11 +40,13 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(c =>
             {
                 var assignment = (IAssignmentOperation)c.Operation;
-                if (StaticTarget(assignment.Target) is { } target)
+                if (StaticRoot(assignment.Target) is { } target)
                 {
-                    Check(c, assignment.Value, target, symbols);
+                    Check(c, assignment.Value, target, symbols, 0);
                 }
             }, OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, symbols), OperationKind.Invocation);
 
             start.RegisterOperationAction(c =>
             {
@@ -46,7 +55,7 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
                 {
                     if (field.IsStatic)
                     {
-                        Check(c, initializer.Value, field, symbols);
+                        Check(c, initializer.Value, field, symbols, 0);
                         return;
                     }
                 }
@@ -59,7 +68,7 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
                 {
                     if (property.IsStatic)
                     {
-                        Check(c, initializer.Value, property, symbols);
+                        Check(c, initializer.Value, property, symbols, 0);
                         return;
                     }
                 }
@@ -67,18 +76,83 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static ISymbol? StaticTarget(IOperation target) => target switch
+    /// <summary>
+    /// A call that stores its arguments into a static: <c>s_cache.Add(key, db)</c>, <c>s_cache.GetOrAdd(key, _ =&gt;
+    /// GetDb())</c>, <c>s_queue.Enqueue(db)</c>, or <c>LazyInitializer.EnsureInitialized(ref s_db, () =&gt; GetDb())</c>.
+    /// </summary>
+    private static void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
-        IFieldReferenceOperation { Field.IsStatic: true } field => field.Field,
-        IPropertyReferenceOperation { Property.IsStatic: true } property => property.Property,
-        _ => null,
-    };
+        var method = invocation.TargetMethod;
+        if (method.Name == "EnsureInitialized" && method.ContainingType is { Name: "LazyInitializer" }
+            && invocation.Arguments.Length > 0 && StaticRoot(invocation.Arguments[0].Value) is { } initialized)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { Ordinal: > 0 })
+                {
+                    CheckFactory(context, argument.Value, initialized, "returned by a LazyInitializer factory", symbols);
+                }
+            }
+
+            return;
+        }
+
+        if (!IsStoringMethod(method.Name) || invocation.Instance is null || StaticRoot(invocation.Instance) is not { } target)
+        {
+            return;
+        }
+
+        var caches = method.Name is "GetOrAdd" or "AddOrUpdate";
+        foreach (var argument in invocation.Arguments)
+        {
+            if (caches)
+            {
+                CheckFactory(context, argument.Value, target, $"returned by a '{method.Name}' factory", symbols);
+            }
+
+            Check(context, argument.Value, target, symbols, 0);
+        }
+    }
+
+    private static bool IsStoringMethod(string name) =>
+        name is "Add" or "TryAdd" or "Insert" or "Push" or "Enqueue" or "GetOrAdd" or "AddOrUpdate" or "TryUpdate" or "AddRange" or "TryWrite";
+
+    /// <summary>
+    /// The static field or property <paramref name="target"/> stores into: the static itself, or one reached from it
+    /// (<c>s_cache[key]</c>, <c>s_holder.Db</c>, <c>s_array[0]</c>).
+    /// </summary>
+    private static ISymbol? StaticRoot(IOperation? target)
+    {
+        for (var depth = 0; target is not null && depth < 8; depth++)
+        {
+            switch (target)
+            {
+                case IConversionOperation conversion:
+                    target = conversion.Operand;
+                    break;
+                case IFieldReferenceOperation { Field.IsStatic: true } field:
+                    return field.Field;
+                case IPropertyReferenceOperation { Property.IsStatic: true } property:
+                    return property.Property;
+                case IMemberReferenceOperation { Instance: { } instance }:
+                    target = instance;
+                    break;
+                case IArrayElementReferenceOperation element:
+                    target = element.ArrayReference;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
+    }
 
     private static IOperation Unwrap(IOperation operation)
     {
-        while (operation is IConversionOperation conversion)
+        while (operation is IConversionOperation or IParenthesizedOperation)
         {
-            operation = conversion.Operand;
+            operation = operation is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)operation).Operand;
         }
 
         return operation;
@@ -92,39 +166,195 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
         _ => null,
     };
 
-    private static void Check(OperationAnalysisContext context, IOperation value, ISymbol target, TenantSymbols symbols)
+    /// <summary>A resource read here, or a local that holds one: what it is, for the message.</summary>
+    private static string? Held(IOperation operation, TenantSymbols symbols, CancellationToken cancellationToken)
     {
-        var unwrapped = Unwrap(value);
+        var unwrapped = Unwrap(operation);
         if (Resource(unwrapped, symbols) is { } resource)
         {
-            Report(context, value, $"'{Display.Member(resource)}'", target);
-            return;
+            return $"'{Display.Member(resource)}'";
         }
 
-        if (unwrapped is ILocalReferenceOperation local && LocalResource(local.Local, value.SemanticModel, symbols, context.CancellationToken) is { } localResource)
+        if (unwrapped is ILocalReferenceOperation local && LocalResource(local.Local, operation.SemanticModel, symbols, cancellationToken) is { } localResource)
         {
-            Report(context, value, $"'{local.Local.Name}' (from '{Display.Member(localResource)}')", target);
-            return;
+            return $"'{local.Local.Name}' (from '{Display.Member(localResource)}')";
         }
 
-        var lambda = unwrapped switch
-        {
-            IDelegateCreationOperation { Target: IAnonymousFunctionOperation function } => function,
-            IAnonymousFunctionOperation function => function,
-            _ => null,
-        };
+        return null;
+    }
 
-        if (lambda is null)
+    private static void Check(OperationAnalysisContext context, IOperation value, ISymbol target, TenantSymbols symbols, int depth)
+    {
+        if (depth > MaxDepth)
         {
             return;
         }
 
+        if (Held(value, symbols, context.CancellationToken) is { } held)
+        {
+            Report(context, value, depth == 0 ? held : held + " (wrapped)", target);
+            return;
+        }
+
+        switch (Unwrap(value))
+        {
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation function }:
+                CheckCaptures(context, function, target, symbols);
+                break;
+            case IAnonymousFunctionOperation function:
+                CheckCaptures(context, function, target, symbols);
+                break;
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation { Instance: { } receiver } reference }
+                when Held(receiver, symbols, context.CancellationToken) is { } bound:
+                Report(context, value, $"a method group bound to {bound} ('{reference.Method.Name}')", target);
+                break;
+            case IObjectCreationOperation creation:
+                var lazy = creation.Type is INamedTypeSymbol { Name: "Lazy", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+                foreach (var argument in creation.Arguments)
+                {
+                    if (lazy)
+                    {
+                        CheckFactory(context, argument.Value, target, "returned by a Lazy<T> factory", symbols);
+                    }
+
+                    Check(context, argument.Value, target, symbols, depth + 1);
+                }
+
+                if (creation.Initializer is { } initializer)
+                {
+                    CheckInitializer(context, initializer, target, symbols, depth + 1);
+                }
+
+                break;
+            case IAnonymousObjectCreationOperation anonymous:
+                foreach (var member in anonymous.Initializers)
+                {
+                    if (member is IAssignmentOperation assignment)
+                    {
+                        Check(context, assignment.Value, target, symbols, depth + 1);
+                    }
+                }
+
+                break;
+            case ITupleOperation tuple:
+                foreach (var element in tuple.Elements)
+                {
+                    Check(context, element, target, symbols, depth + 1);
+                }
+
+                break;
+            case IArrayCreationOperation { Initializer: { } arrayInitializer }:
+                foreach (var element in arrayInitializer.ElementValues)
+                {
+                    Check(context, element, target, symbols, depth + 1);
+                }
+
+                break;
+            case ICollectionExpressionOperation collection:
+                foreach (var element in collection.Elements)
+                {
+                    Check(context, element is ISpreadOperation spread ? spread.Operand : element, target, symbols, depth + 1);
+                }
+
+                break;
+            case IConditionalOperation conditional:
+                Check(context, conditional.WhenTrue, target, symbols, depth);
+                if (conditional.WhenFalse is { } whenFalse)
+                {
+                    Check(context, whenFalse, target, symbols, depth);
+                }
+
+                break;
+            case ICoalesceOperation coalesce:
+                Check(context, coalesce.Value, target, symbols, depth);
+                Check(context, coalesce.WhenNull, target, symbols, depth);
+                break;
+        }
+    }
+
+    private static void CheckInitializer(OperationAnalysisContext context, IObjectOrCollectionInitializerOperation initializer, ISymbol target, TenantSymbols symbols, int depth)
+    {
+        foreach (var item in initializer.Initializers)
+        {
+            switch (item)
+            {
+                case IAssignmentOperation assignment:
+                    Check(context, assignment.Value, target, symbols, depth);
+                    break;
+                case IInvocationOperation add:
+                    foreach (var argument in add.Arguments)
+                    {
+                        Check(context, argument.Value, target, symbols, depth);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A factory whose result is kept (the <c>Lazy&lt;T&gt;</c> value, a <c>GetOrAdd</c> entry): a lambda that returns a
+    /// resource, or a method group of one (<c>new Lazy&lt;ITenantDatabase&gt;(TenantContext.GetDb)</c>). The first tenant's
+    /// resource is then served to every later one.
+    /// </summary>
+    private static void CheckFactory(OperationAnalysisContext context, IOperation value, ISymbol target, string how, TenantSymbols symbols)
+    {
+        switch (Unwrap(value))
+        {
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation reference } when symbols.IsResource(reference.Method):
+                Report(context, value, $"'{Display.Member(reference.Method)}' ({how})", target);
+                break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation function }:
+                CheckReturns(context, function, target, how, symbols);
+                break;
+            case IAnonymousFunctionOperation function:
+                CheckReturns(context, function, target, how, symbols);
+                break;
+        }
+    }
+
+    private static void CheckReturns(OperationAnalysisContext context, IAnonymousFunctionOperation function, ISymbol target, string how, TenantSymbols symbols)
+    {
+        foreach (var operation in function.Body.Descendants())
+        {
+            // A captured local is reported once, as a capture (CheckCaptures).
+            if (operation is IReturnOperation { ReturnedValue: { } returned } && Returns(operation, function)
+                && !(Unwrap(returned) is ILocalReferenceOperation local && !IsDeclaredInside(local.Local, function))
+                && Held(returned, symbols, context.CancellationToken) is { } held)
+            {
+                Report(context, returned, $"{held} ({how})", target);
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="operation"/> returns from <paramref name="function"/> itself, not from a nested lambda or local function.</summary>
+    private static bool Returns(IOperation operation, IAnonymousFunctionOperation function)
+    {
+        for (var parent = operation.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent == function)
+            {
+                return true;
+            }
+
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A local holding a resource, captured by a lambda that is stored: the lambda keeps the resource alive.</summary>
+    private static void CheckCaptures(OperationAnalysisContext context, IAnonymousFunctionOperation lambda, ISymbol target, TenantSymbols symbols)
+    {
         foreach (var operation in lambda.Body.Descendants())
         {
             if (operation is ILocalReferenceOperation captured
                 && !SymbolEqualityComparer.Default.Equals(captured.Local.ContainingSymbol, lambda.Symbol)
                 && !IsDeclaredInside(captured.Local, lambda)
-                && LocalResource(captured.Local, value.SemanticModel, symbols, context.CancellationToken) is { } capturedResource)
+                && LocalResource(captured.Local, lambda.SemanticModel, symbols, context.CancellationToken) is { } capturedResource)
             {
                 Report(context, operation, $"'{captured.Local.Name}' (from '{Display.Member(capturedResource)}', captured by a lambda)", target);
             }
@@ -144,7 +374,7 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static ISymbol? LocalResource(ILocalSymbol local, SemanticModel? model, TenantSymbols symbols, System.Threading.CancellationToken cancellationToken)
+    private static ISymbol? LocalResource(ILocalSymbol local, SemanticModel? model, TenantSymbols symbols, CancellationToken cancellationToken)
     {
         if (model is null)
         {

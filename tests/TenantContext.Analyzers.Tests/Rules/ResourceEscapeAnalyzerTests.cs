@@ -4,7 +4,7 @@ namespace Tenancy.Analyzers.Tests.Rules;
 
 public class ResourceEscapeAnalyzerTests
 {
-    private const string Usings = "using System; using System.Threading.Tasks; using Tenancy;\n";
+    private const string Usings = "using System; using System.Collections.Concurrent; using System.Collections.Generic; using System.Threading; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----
 
@@ -71,7 +71,114 @@ public class ResourceEscapeAnalyzerTests
         static class Holder { public static object? Db; }
         """);
 
+    [Fact]
+    public Task Lazy_whose_factory_returns_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Lazy<ITenantDatabase> s_db = new(() => {|TC1005:TenantContext.GetDb()|}); }
+        """);
+
+    [Fact]
+    public Task Lazy_over_a_resource_method_group_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static Lazy<ITenantDatabase>? s_db; void M() => s_db = new Lazy<ITenantDatabase>({|TC1005:TenantContext.GetDb|}); }
+        """);
+
+    [Fact]
+    public Task Lazy_factory_with_a_block_body_returning_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Lazy<ITenantStorage> s_storage = new(() => { var storage = TenantContext.GetStorage(); return {|TC1005:storage|}; }); }
+        """);
+
+    [Fact]
+    public Task LazyInitializer_factory_returning_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static ITenantDatabase? s_db; [RequiresTenant] ITenantDatabase M() => LazyInitializer.EnsureInitialized(ref s_db, () => {|TC1005:TenantContext.GetDb()|}); }
+        """);
+
+    [Fact]
+    public Task Method_group_bound_to_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static Func<System.Data.Common.DbConnection>? s_open; [RequiresTenant] void M() => s_open ??= {|TC1005:TenantContext.GetDb().OpenConnection|}; }
+        """);
+
+    [Fact]
+    public Task Method_group_bound_to_a_local_holding_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static Func<System.Data.Common.DbConnection>? s_open; [RequiresTenant] void M() { var db = Wiki.Db; s_open = {|TC1005:db.OpenConnection|}; } }
+        """);
+
+    [Fact]
+    public Task Element_of_a_static_dictionary_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Dictionary<string, ITenantDatabase> s_dbs = new(); [RequiresTenant] void M(string t) { s_dbs[t] = {|TC1005:TenantContext.GetDb()|}; } }
+        """);
+
+    [Fact]
+    public Task Resource_added_to_a_static_collection_is_reported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            static readonly ConcurrentDictionary<string, ITenantDatabase> s_dbs = new();
+            static readonly List<object> s_all = new();
+            [RequiresTenant] void M(string t) { s_dbs.TryAdd(t, {|TC1005:Wiki.Db|}); s_all.Add({|TC1005:Wiki.Storage|}); }
+        }
+        """);
+
+    [Fact]
+    public Task GetOrAdd_factory_returning_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly ConcurrentDictionary<string, ITenantDatabase> s_dbs = new(); [RequiresTenant] ITenantDatabase M(string t) => s_dbs.GetOrAdd(t, _ => {|TC1005:TenantContext.GetDb()|}); }
+        """);
+
+    [Fact]
+    public Task Member_of_a_static_object_is_reported() => Verify.VerifyAsync(Usings + """
+        class Holder { public ITenantDatabase? Db; }
+        class C { static readonly Holder s_holder = new(); [RequiresTenant] void M() { s_holder.Db = {|TC1005:TenantContext.GetDb()|}; } }
+        """);
+
+    [Fact]
+    public Task Static_timer_whose_callback_captures_a_resource_is_reported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            static Timer? s_timer;
+            [RequiresTenant] void M() { var db = TenantContext.GetDb(); s_timer = new Timer(_ => {|TC1005:db|}.OpenConnection().Dispose(), null, 0, 1000); }
+        }
+        """);
+
+    [Fact]
+    public Task Resource_wrapped_in_an_object_or_tuple_is_reported() => Verify.VerifyAsync(Usings + """
+        record Wrapper(object Inner);
+        class C
+        {
+            static Wrapper? s_wrapper;
+            static (string, ITenantStorage)? s_pair;
+            static Timer? s_timer;
+            [RequiresTenant] void M()
+            {
+                s_wrapper = new Wrapper({|TC1005:Wiki.Db|});
+                s_pair = ("x", {|TC1005:Wiki.Storage|});
+                s_timer = new Timer(_ => { }, {|TC1005:TenantContext.GetDb()|}, 0, 1000);
+            }
+        }
+        """);
+
     // ---- must not report ----
+
+    [Fact]
+    public Task Lazy_whose_factory_reads_something_else_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Lazy<string> s_root = new(() => "root"); static readonly Lazy<object> s_o = new(() => new object()); }
+        """);
+
+    [Fact]
+    public Task Func_that_reads_the_accessor_each_call_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Func<ITenantDatabase> s_db = () => TenantContext.GetDb(); static readonly Func<ITenantDatabase> s_g = TenantContext.GetDb; }
+        """);
+
+    [Fact]
+    public Task Static_timer_whose_callback_reads_the_accessor_when_it_runs_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly Timer s_timer = new(_ => Wiki.Db.OpenConnection().Dispose(), null, 0, 1000); }
+        """);
+
+    [Fact]
+    public Task Value_derived_from_a_resource_added_to_a_static_collection_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { static readonly List<string> s_roots = new(); [RequiresTenant] void M() => s_roots.Add(Wiki.Storage.Root); }
+        """);
+
+    [Fact]
+    public Task Resource_added_to_an_instance_collection_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C { readonly List<object> _all = new(); [RequiresTenant] void M() => _all.Add(Wiki.Db); }
+        """);
 
     [Fact]
     public Task Instance_field_is_not_reported() => Verify.VerifyAsync(Usings + """
