@@ -9,10 +9,56 @@ public class IgnoreQueryFiltersAnalyzerTests
         public class Page : ITenantOwned { public string TenantId { get; set; } = ""; public string Title = ""; }
         public class Special : Page { }
         public class Country { public string Code = ""; }
+        public class Site { public string Name = ""; public System.Collections.Generic.List<Page> Pages { get; } = new(); public Page? Home { get; set; } public Country? Owner { get; set; } }
 
         """;
 
     // ---- must report ----
+
+    [Fact]
+    public Task Named_overload_naming_the_tenant_filter_is_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Page> M(IQueryable<Page> q) => {|TC1006:q.IgnoreQueryFilters(["Tenancy.TenantIsolation"])|}; }
+        """);
+
+    [Fact]
+    public Task Named_overload_with_names_it_cannot_read_is_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Page> M(IQueryable<Page> q, string[] names) => {|TC1006:q.IgnoreQueryFilters(names)|}; }
+        """);
+
+    [Fact]
+    public Task Named_overload_with_a_name_that_is_not_constant_is_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Page> M(IQueryable<Page> q, string name) => {|TC1006:q.IgnoreQueryFilters(["SoftDelete", name])|}; }
+        """);
+
+    [Fact]
+    public Task IgnoreQueryFilters_after_a_projection_of_a_tenant_owned_query_is_reported() => Verify.VerifyAsync(Model + """
+        class C { int M(IQueryable<Page> q) => {|TC1006:q.Select(p => p.Title).IgnoreQueryFilters()|}.Count(); }
+        """);
+
+    [Fact]
+    public Task Include_of_a_tenant_owned_navigation_from_a_non_tenant_root_is_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Site> M(IQueryable<Site> sites) => {|TC1006:sites.Include(s => s.Pages).IgnoreQueryFilters()|}; }
+        """);
+
+    [Fact]
+    public Task Include_after_IgnoreQueryFilters_is_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Site> M(IQueryable<Site> sites) => {|TC1006:sites.IgnoreQueryFilters()|}.Include(s => s.Home); }
+        """);
+
+    [Fact]
+    public Task Tenant_owned_navigation_read_in_a_later_lambda_is_reported() => Verify.VerifyAsync(Model + """
+        class C { int M(IQueryable<Site> sites) => {|TC1006:sites.IgnoreQueryFilters()|}.Count(s => s.Pages.Count > 0); }
+        """);
+
+    [Fact]
+    public Task Generic_repository_over_an_unconstrained_entity_is_reported() => Verify.VerifyAsync(Model + """
+        class Repository<T> where T : class { public IQueryable<T> All(IQueryable<T> q) => {|TC1006:q.IgnoreQueryFilters()|}; }
+        """);
+
+    [Fact]
+    public Task Query_held_in_a_local_is_followed_to_its_root() => Verify.VerifyAsync(Model + """
+        class C { int M(IQueryable<Page> q) { var titles = q.Select(p => p.Title); return {|TC1006:titles.IgnoreQueryFilters()|}.Count(); } }
+        """);
 
     [Fact]
     public Task Tenant_owned_query_in_plain_method_is_reported() => Verify.VerifyAsync(Model + """
@@ -98,6 +144,27 @@ public class IgnoreQueryFiltersAnalyzerTests
     [Fact]
     public Task Inside_CrossTenant_constructor_is_not_reported() => Verify.VerifyAsync(Model + """
         class C { [CrossTenant] C(IQueryable<Page> q) { _ = q.IgnoreQueryFilters().Count(); } }
+        """);
+
+    [Fact]
+    public Task Named_overload_that_keeps_the_tenant_filter_is_not_reported() => Verify.VerifyAsync(Model + """
+        class C
+        {
+            IQueryable<Page> A(IQueryable<Page> q) => q.IgnoreQueryFilters(["SoftDelete"]);
+            IQueryable<Page> B(IQueryable<Page> q) => q.IgnoreQueryFilters(new[] { "SoftDelete", "Draft" });
+            IQueryable<Page> D(IQueryable<Page> q) => q.IgnoreQueryFilters(new System.Collections.Generic.List<string> { Names.SoftDelete });
+        }
+        static class Names { public const string SoftDelete = "SoftDelete"; }
+        """);
+
+    [Fact]
+    public Task Non_tenant_root_with_non_tenant_navigations_is_not_reported() => Verify.VerifyAsync(Model + """
+        class C { IQueryable<Site> M(IQueryable<Site> sites) => sites.Include(s => s.Owner).IgnoreQueryFilters().Where(s => s.Name != ""); }
+        """);
+
+    [Fact]
+    public Task Captured_tenant_owned_value_in_a_lambda_is_not_a_navigation() => Verify.VerifyAsync(Model + """
+        class C { Site? Current; int M(IQueryable<Site> sites) => sites.IgnoreQueryFilters().Count(s => s.Name == Current!.Home!.Title); }
         """);
 
     [Fact]
