@@ -8,7 +8,7 @@ The script builds the core and the analyzers from this checkout into <work>/arti
 run also builds with that analyzer assembly (say, one built from an older commit), so "before" and "after" are
 measured in the same run, under the same load.
 """
-import argparse, os, re, shutil, statistics, subprocess, sys, time
+import argparse, os, re, resource, shutil, statistics, subprocess, sys, time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -145,10 +145,19 @@ PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
 """
 
 
-def run(args, cwd, env=None):
+def cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(args, cwd, env=None, cpu=None):
     started = time.monotonic()
+    cpu_before = cpu_of_children()
     result = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.monotonic() - started
+    if cpu is not None:
+        # CPU seconds of the build and every process it waited for (the compiler runs as a child: no build server).
+        cpu.append(cpu_of_children() - cpu_before)
     if result.returncode != 0:
         sys.exit(f"'{' '.join(args)}' failed:\n{result.stdout[-4000:]}")
     return elapsed, result.stdout
@@ -196,13 +205,14 @@ def main():
     if options.compare_analyzers:
         variants.append(("compare", ["-p:WithTenantAnalyzers=true", f"-p:TenantAnalyzers={os.path.abspath(options.compare_analyzers)}"]))
     walls = {name: [] for name, _ in variants}
+    cpus = {name: [] for name, _ in variants}
     shares = {name: [] for name, _ in variants if name != "without"}
     for i in range(options.runs):
         for name, properties in variants:
             binlog = os.path.join(options.work, f"build-{i}-{name}.binlog")
             elapsed, _ = run(["dotnet", "build", "--no-restore", "--no-incremental", "-nodeReuse:false",
-                              *properties, "-p:ReportAnalyzer=true", f"-bl:{binlog}"],
-                             project, build_env)
+                              "-p:UseSharedCompilation=false", *properties, "-p:ReportAnalyzer=true", f"-bl:{binlog}"],
+                             project, build_env, cpus[name])
             walls[name].append(elapsed)
             if name != "without":
                 _, replay = run(["dotnet", "msbuild", binlog, "-v:d", "-clp:PerformanceSummary"], project, build_env)
@@ -216,7 +226,7 @@ def main():
                 print(f"run {i} {name}: TenantContext analyzers {ours:.3f}s ({100 * ours / compile_s:.1f}%), all analyzers {total.group(1) if total else '?'}s, Csc {compile_s:.1f}s")
                 for t, pct, rule in per_rule:
                     print(f"    {rule}: {t}s ({pct}%)")
-            print(f"run {i}: build {name} {elapsed:.1f}s", flush=True)
+            print(f"run {i}: build {name} {elapsed:.1f}s wall, {cpus[name][-1]:.1f}s CPU, load average {os.getloadavg()[0]:.1f}", flush=True)
 
     for name, measured in shares.items():
         label = "this checkout" if name == "with" else os.path.basename(options.compare_analyzers)
@@ -226,6 +236,8 @@ def main():
         ratio = statistics.median(walls[name]) / statistics.median(walls["without"])
         print(f"{name} ({label}): median TenantContext analyzer time {ours:.2f}s of {compile_s:.1f}s compile; median share {share:.1f}% (target <= 3%)")
         print(f"{name} ({label}): median wall time with/without analyzers: {statistics.median(walls[name]):.1f}s / {statistics.median(walls['without']):.1f}s = {ratio:.3f}x (target <= 1.05x)")
+        cpu_ratio = statistics.median(cpus[name]) / statistics.median(cpus["without"])
+        print(f"{name} ({label}): median build CPU time with/without analyzers: {statistics.median(cpus[name]):.1f}s / {statistics.median(cpus['without']):.1f}s = {cpu_ratio:.3f}x")
 
 
 if __name__ == "__main__":
