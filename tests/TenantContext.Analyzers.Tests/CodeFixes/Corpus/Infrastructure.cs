@@ -26,6 +26,8 @@ namespace Microsoft.EntityFrameworkCore
     public static class EntityFrameworkQueryableExtensions
     {
         public static System.Linq.IQueryable<T> IgnoreQueryFilters<T>(this System.Linq.IQueryable<T> source) where T : class => source;
+        public static System.Linq.IQueryable<T> IgnoreQueryFilters<T>(this System.Linq.IQueryable<T> source, System.Collections.Generic.IReadOnlyCollection<string> filterKeys) where T : class => source;
+        public static System.Linq.IQueryable<T> Include<T, TProperty>(this System.Linq.IQueryable<T> source, System.Linq.Expressions.Expression<System.Func<T, TProperty>> navigation) where T : class => source;
     }
 }
 

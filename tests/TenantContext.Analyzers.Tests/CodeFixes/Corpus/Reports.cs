@@ -34,3 +34,21 @@ public class Reports
 
     public override string ToString() => Array.Empty<Page>().AsQueryable().IgnoreQueryFilters().Count().ToString();
 }
+
+// A generic repository: T can stand for a tenant-owned entity. [CrossTenant] goes on the method of a generic type.
+public class Repository<T> where T : class
+{
+    public IQueryable<T> All(IQueryable<T> set) => set.IgnoreQueryFilters();
+
+    public IQueryable<T> Live(IQueryable<T> set) => set.IgnoreQueryFilters(["SoftDelete"]);     // keeps the tenant filter
+
+    public IQueryable<TOther> Of<TOther>(IQueryable<TOther> set) where TOther : class => set.IgnoreQueryFilters();
+}
+
+// A non-tenant root that reaches tenant-owned rows through a navigation.
+public sealed class Shelf
+{
+    public System.Collections.Generic.List<Page> Pages { get; } = new();
+
+    public static int Count(IQueryable<Shelf> shelves) => shelves.Include(s => s.Pages).IgnoreQueryFilters().Count();
+}
