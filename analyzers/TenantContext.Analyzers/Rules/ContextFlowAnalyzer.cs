@@ -147,7 +147,8 @@ public sealed class ContextFlowAnalyzer : DiagnosticAnalyzer
     private static IEnumerable<SyntaxNode> SuppressedRegion(SyntaxNode suppress)
     {
         var node = suppress.Parent;
-        while (node is ParenthesizedExpressionSyntax or EqualsValueClauseSyntax or VariableDeclaratorSyntax or VariableDeclarationSyntax or ConditionalExpressionSyntax)
+        while (node is ParenthesizedExpressionSyntax or EqualsValueClauseSyntax or VariableDeclaratorSyntax or VariableDeclarationSyntax or ConditionalExpressionSyntax
+               or AssignmentExpressionSyntax or ExpressionStatementSyntax { Parent: not BlockSyntax })
         {
             node = node.Parent;
         }
@@ -247,7 +248,8 @@ public sealed class ContextFlowAnalyzer : DiagnosticAnalyzer
     {
         foreach (var invocation in node.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax).OfType<InvocationExpressionSyntax>())
         {
-            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Undo" or "RestoreFlow" })
+            if (invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Undo" or "RestoreFlow" }
+                or MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Undo" })
             {
                 return true;
             }

@@ -132,6 +132,30 @@ public class ContextFlowAnalyzerTests
         """);
 
     [Fact]
+    public Task IsFlowSuppressed_idiom_with_a_nullable_flow_control_is_understood() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void M()
+            {
+                AsyncFlowControl? flow = null;
+                if (!ExecutionContext.IsFlowSuppressed())
+                    flow = ExecutionContext.SuppressFlow();
+
+                try
+                {
+                    ThreadPool.QueueUserWorkItem(_ => { _ = {|TC1004:Wiki.Db|}; });
+                }
+                finally
+                {
+                    flow?.Undo();
+                }
+
+                Task.Run(() => Wiki.Db);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Conditional_SuppressFlow_in_a_using_is_understood() => Verify.VerifyAsync(Usings + """
         class C { void M() { using (ExecutionContext.IsFlowSuppressed() ? default : ExecutionContext.SuppressFlow()) { Task.Run(() => {|TC1004:Wiki.Db|}); } } }
         """);
