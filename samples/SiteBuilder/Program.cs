@@ -53,7 +53,7 @@ builder.Services.AddTenantContext(b =>
         .UseTenantIsolation(i => i.TenantKey(t => t.GetRecord<PostgresTenantRecord>()!.Key))); // website_id = the catalog key
 });
 builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton(new SiteDomains(NpgsqlDataSource.Create(owners[0])));
+builder.Services.AddSingleton(_ => new SiteDomains(NpgsqlDataSource.Create(owners[0]))); // disposed with the host
 builder.Services.AddHostedService<SiteDomains.Refresher>();
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 256 * 1024);
 

@@ -12,7 +12,8 @@ namespace SiteBuilder;
 /// made by this process. IP literals, <c>localhost</c>, public suffixes and look-alike characters have no registrable
 /// domain and resolve to nothing.
 /// </summary>
-public sealed class SiteDomains(NpgsqlDataSource platform)
+/// <param name="platform">Connections to the platform's database (owned: disposed with this object).</param>
+public sealed class SiteDomains(NpgsqlDataSource platform) : IAsyncDisposable
 {
     private volatile FrozenDictionary<string, string> _map = FrozenDictionary<string, string>.Empty;
 
@@ -59,6 +60,9 @@ public sealed class SiteDomains(NpgsqlDataSource platform)
         await ReloadAsync(cancellationToken);
         return added ? (domain, null) : (null, $"{domain} already belongs to a website.");
     }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => platform.DisposeAsync();
 
     /// <summary>Reloads the snapshot every few seconds, so domains added by other processes are served too.</summary>
     public sealed class Refresher(SiteDomains domains, ILogger<Refresher> log) : BackgroundService

@@ -80,7 +80,15 @@ public static class SitePages
         {
             contact = new Contact { Email = email, Name = name }; // website_id: stamped by the write guard
             db.Contacts.Add(contact);
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                db.ChangeTracker.Clear(); // the same address wrote at the same moment: use the contact that won
+                contact = await db.Contacts.SingleAsync(c => c.Email == email, cancellationToken);
+            }
         }
 
         db.Messages.Add(new Message { ContactId = contact.Id, Body = body, SentAt = DateTimeOffset.UtcNow });
