@@ -115,6 +115,20 @@ internal sealed class PostgresTenantMove
                 "from the migrations at the source's version, so both must agree. Run MigrateAllAsync (or `tenantctl migrate --all`), then move.");
         }
 
+        TenantMoveMode mode;
+        string? modeReason;
+        await using (var targetShard = await OpenAdminAsync(to.Shard, cancellationToken).ConfigureAwait(false))
+        {
+            var blocker = await PostgresLogicalCopy.BlockerAsync(from, to, source, targetShard, cancellationToken).ConfigureAwait(false);
+            if (_options.Mode == TenantMoveMode.Online && blocker is not null)
+            {
+                throw new PostgresTenantException(_tenant, $"Tenant '{_tenant}' cannot move online: {blocker}. Nothing was changed; fix that, or move with TenantMoveOptions.Mode = TenantMoveMode.Offline.");
+            }
+
+            mode = _options.Mode ?? (blocker is null ? TenantMoveMode.Online : TenantMoveMode.Offline);
+            modeReason = _options.Mode is null ? blocker : null;
+        }
+
         if (_options.DryRun)
         {
             var planned = new List<TenantMoveTable>();
@@ -125,7 +139,7 @@ internal sealed class PostgresTenantMove
             }
 
             Enter(TenantMovePhase.Done);
-            return Report(from, to, planned, [], TimeSpan.Zero, null, leftover, record.Epoch) with { DryRun = true };
+            return Report(from, to, planned, [], TimeSpan.Zero, null, leftover, record.Epoch) with { DryRun = true, Mode = mode, ModeReason = modeReason };
         }
 
         if (await ExistsAsync(to, to.Isolation == PostgresIsolation.Database ? to.DatabaseName : to.SchemaName, cancellationToken).ConfigureAwait(false))
@@ -142,6 +156,8 @@ internal sealed class PostgresTenantMove
         _router.CatalogChanged(_tenant, dropPools: false);
 
         var switched = false;
+        NpgsqlConnection? sourceAdmin = null;
+        NpgsqlConnection? targetAdmin = null;
         NpgsqlTransaction? fence = null;
         long fenceStarted = 0;
         TimeSpan fenceDuration;
@@ -153,6 +169,17 @@ internal sealed class PostgresTenantMove
             await _catalog.ProvisionAsync(to, cancellationToken).ConfigureAwait(false);
             await using var target = await OpenAsync(to, role: true, cancellationToken).ConfigureAwait(false);
             await _router.Migrator.MigrateAsync(to, target, cancellationToken).ConfigureAwait(false);
+
+            PostgresLogicalCopy? logical = null;
+            if (mode == TenantMoveMode.Online)
+            {
+                Enter(TenantMovePhase.Copying);
+                logical = new PostgresLogicalCopy(Options, move);
+                sourceAdmin = await OpenAsync(from, role: false, cancellationToken).ConfigureAwait(false);
+                targetAdmin = await OpenAsync(to, role: false, cancellationToken).ConfigureAwait(false);
+                var published = await PostgresTableCopy.ListAsync(source, null, from.SchemaName, cancellationToken).ConfigureAwait(false);
+                await logical.StartAsync(sourceAdmin, targetAdmin, published, _options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+            }
 
             Enter(TenantMovePhase.WaitingForRouters);
             var wait = Options.CatalogStaleness + RouterMargin - Stopwatch.GetElapsedTime(markedAt);
@@ -186,15 +213,36 @@ internal sealed class PostgresTenantMove
                 throw new PostgresTenantException(_tenant, $"Tenant '{_tenant}' was migrated while the move prepared: run the move again.");
             }
 
-            Enter(TenantMovePhase.Copying);
+            var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (logical is not null)
+            {
+                Enter(TenantMovePhase.CatchingUp);
+                await logical.CatchUpAsync(sourceAdmin!, targetAdmin!, _options.CatchUpTimeout, cancellationToken).ConfigureAwait(false);
+                foreach (var table in listed)
+                {
+                    bytes[table.Name] = table.Bytes;
+                }
+            }
+            else
+            {
+                Enter(TenantMovePhase.Copying);
+            }
+
             await using var copy = await target.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(target, copy, SessionSettings, cancellationToken).ConfigureAwait(false);
-            var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var table in listed)
+            if (logical is null)
             {
-                Report(TenantMovePhase.Copying, table.Name);
-                bytes[table.Name] = await PostgresTableCopy.CopyAsync(source, from.SchemaName, target, to.SchemaName, table, cancellationToken).ConfigureAwait(false);
-                _bytes += bytes[table.Name];
+                if (listed.Count > 0)
+                {
+                    await ExecuteAsync(target, copy, $"TRUNCATE {string.Join(", ", listed.Select(t => PostgresNames.Quote(to.SchemaName) + "." + PostgresNames.Quote(t.Name)))}", cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var table in listed)
+                {
+                    Report(TenantMovePhase.Copying, table.Name);
+                    bytes[table.Name] = await PostgresTableCopy.CopyAsync(source, from.SchemaName, target, to.SchemaName, table, cancellationToken).ConfigureAwait(false);
+                    _bytes += bytes[table.Name];
+                }
             }
 
             var sourceSequences = await PostgresTableCopy.SequencesAsync(source, fence, from.SchemaName, cancellationToken).ConfigureAwait(false);
@@ -239,6 +287,7 @@ internal sealed class PostgresTenantMove
         }
         catch (Exception ex) when (!switched)
         {
+            await DisposeAsync(sourceAdmin, targetAdmin).ConfigureAwait(false);
             await RollBackAsync(move, fence, ex).ConfigureAwait(false);
             throw;
         }
@@ -256,11 +305,37 @@ internal sealed class PostgresTenantMove
 
         fenceDuration = Stopwatch.GetElapsedTime(fenceStarted);
         await fence.DisposeAsync().ConfigureAwait(false);
+        await DisposeAsync(sourceAdmin, targetAdmin).ConfigureAwait(false);
         Enter(TenantMovePhase.RemovingSource);
         var kept = await FinishAsync(move).ConfigureAwait(false);
         Enter(TenantMovePhase.Done);
-        return Report(from, to, tables, sequences, fenceDuration, kept, leftover, record.Epoch + 1);
+        return Report(from, to, tables, sequences, fenceDuration, kept, leftover, record.Epoch + 1) with { Mode = mode, ModeReason = modeReason };
     }
+
+    private static async Task DisposeAsync(params NpgsqlConnection?[] connections)
+    {
+        foreach (var c in connections)
+        {
+            if (c is not null)
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Removes an online move's replication objects, whichever exist (a no-op for an offline move).</summary>
+    private Task SweepReplicationAsync(PostgresMoveRecord move) =>
+        new PostgresLogicalCopy(Options, move).SweepAsync(async (shard, database) =>
+        {
+            try
+            {
+                return await OpenAsync(_router.ShardPlacement(shard) with { DatabaseName = database }, role: false, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                return null; // that database is gone (a dropped target or source): nothing of the move is left in it
+            }
+        });
 
     /// <summary>Undoes a move that did not switch: fence lifted, target dropped, record and mark removed. Never touches the source.</summary>
     private async Task RollBackAsync(PostgresMoveRecord move, NpgsqlTransaction? fence, Exception cause)
@@ -272,6 +347,7 @@ internal sealed class PostgresTenantMove
                 await fence.DisposeAsync().ConfigureAwait(false); // rolls back: the source is as it was, writes resume
             }
 
+            await SweepReplicationAsync(move).ConfigureAwait(false);
             await DropTargetAsync(move).ConfigureAwait(false);
             await move.ForgetAsync(_catalog.DataSource, _tenant, CancellationToken.None).ConfigureAwait(false);
         }
@@ -299,6 +375,7 @@ internal sealed class PostgresTenantMove
 
         if (record.Epoch == earlier.FromEpoch)
         {
+            await SweepReplicationAsync(earlier).ConfigureAwait(false);
             await DropTargetAsync(earlier).ConfigureAwait(false);
             await earlier.ForgetAsync(_catalog.DataSource, _tenant, CancellationToken.None).ConfigureAwait(false);
             _router.CatalogChanged(_tenant, dropPools: false);
@@ -335,6 +412,7 @@ internal sealed class PostgresTenantMove
             throw new PostgresTenantException(_tenant, $"Refusing to remove {move.From.Where}: the catalog routes tenant '{_tenant}' there.");
         }
 
+        await SweepReplicationAsync(move).ConfigureAwait(false);
         string? kept = null;
         await using (var admin = await OpenAdminAsync(move.From.Shard, CancellationToken.None).ConfigureAwait(false))
         {
@@ -505,7 +583,6 @@ internal sealed class PostgresTenantMove
         Tenant = _tenant,
         From = from.Where,
         To = to.Where,
-        Mode = TenantMoveMode.Offline,
         Epoch = epoch,
         Phases = [.. _phases],
         Tables = tables,

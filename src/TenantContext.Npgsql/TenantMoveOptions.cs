@@ -24,8 +24,34 @@ public sealed class TenantMoveOptions
     /// </summary>
     public TimeSpan FenceLockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How to copy: null (the default) moves <see cref="TenantMoveMode.Online"/> when both servers allow it and
+    /// <see cref="TenantMoveMode.Offline"/> otherwise (<see cref="TenantMoveReport.ModeReason"/> says why);
+    /// <see cref="TenantMoveMode.Online"/> refuses with the reason instead of falling back.
+    /// </summary>
+    public TenantMoveMode? Mode { get; set; }
+
+    /// <summary>How long an online move's initial copy may take before the move gives up and rolls back (1 hour by default).</summary>
+    public TimeSpan CopyTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long an online move waits under the fence for the target to apply the source's last changes (30 seconds by
+    /// default); past it the move rolls back and the tenant's writes resume on the source.
+    /// </summary>
+    public TimeSpan CatchUpTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     internal void Validate()
     {
+        if (Mode is { } mode && !Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Mode), mode, "Use TenantMoveMode.Online or Offline, or null to choose online when possible.");
+        }
+
+        if (CopyTimeout <= TimeSpan.Zero || CatchUpTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CopyTimeout), "CopyTimeout and CatchUpTimeout must be positive.");
+        }
+
         if (FenceLockTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(FenceLockTimeout), FenceLockTimeout, "Give the write fence a positive wait, e.g. TimeSpan.FromSeconds(5).");

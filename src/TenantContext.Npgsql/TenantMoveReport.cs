@@ -9,7 +9,7 @@ public enum TenantMovePhase
     /// <summary>Recording the move in the catalog and marking the tenant as moving (routers then read the catalog on every open).</summary>
     Marking,
 
-    /// <summary>Making the target schema or database and migrating it to the source's version.</summary>
+    /// <summary>Making the target schema or database and migrating it to the source's version (its tables are then emptied: the data is the source's).</summary>
     BuildingTarget,
 
     /// <summary>Waiting until every router reads the catalog on every open (<see cref="PostgresTenantOptions.CatalogStaleness"/> after the mark).</summary>
@@ -18,8 +18,14 @@ public enum TenantMovePhase
     /// <summary>Taking the write fence: the source's tables locked against writes (reads go on).</summary>
     Fencing,
 
-    /// <summary>Copying the tables (binary COPY) and the sequences, under the fence.</summary>
+    /// <summary>
+    /// Copying the tables: offline, by binary COPY under the fence; online, by the target's subscription at the slot's
+    /// snapshot while the tenant serves (this phase then runs before <see cref="WaitingForRouters"/>).
+    /// </summary>
     Copying,
+
+    /// <summary>Online only, under the fence: waiting until the target has applied the source's last changes.</summary>
+    CatchingUp,
 
     /// <summary>Comparing row counts and ordered hashes per table, and the sequences, between source and target.</summary>
     Verifying,
@@ -45,6 +51,15 @@ public enum TenantMoveMode
     /// copy (the fence duration grows with the tenant's size).
     /// </summary>
     Offline,
+
+    /// <summary>
+    /// PostgreSQL logical replication: a publication and a slot on the source, a subscription on the target that copies
+    /// the tables at the slot's snapshot and then applies every change while the tenant serves; the fence only covers the
+    /// last catch-up, the verification and the switch. Needs <c>wal_level = logical</c> on the source's server, a
+    /// superuser login on the target's, a replica identity on every table, the same schema name on both sides (no change
+    /// of isolation), and the target's server able to connect to the source's with the shard's connection string.
+    /// </summary>
+    Online,
 }
 
 /// <summary>A move's progress: the phase that starts, and for <see cref="TenantMovePhase.Copying"/> the table being copied.</summary>
@@ -62,7 +77,7 @@ public sealed record TenantMovePhaseTime(TenantMovePhase Phase, TimeSpan Duratio
 /// <summary>One table of a move: what was copied and how both sides compared.</summary>
 /// <param name="Table">The table's name (in the tenant's schema).</param>
 /// <param name="Rows">Rows in the source (at the fence).</param>
-/// <param name="Bytes">Bytes copied (binary COPY stream); for a dry run, the table's size on disk with indexes.</param>
+/// <param name="Bytes">Bytes copied (the binary COPY stream) offline; online and for a dry run, the source table's size on disk with indexes.</param>
 /// <param name="SourceHash">The source's ordered hash (md5 over the rows' md5 in text order); null in a dry run.</param>
 /// <param name="TargetHash">The target's ordered hash; null in a dry run.</param>
 public sealed record TenantMoveTable(string Table, long Rows, long Bytes, string? SourceHash, string? TargetHash)
@@ -95,6 +110,9 @@ public sealed record TenantMoveReport
 
     /// <summary>How the data was (or would be) copied.</summary>
     public TenantMoveMode Mode { get; init; }
+
+    /// <summary>Why an automatic choice fell back to <see cref="TenantMoveMode.Offline"/>, or null.</summary>
+    public string? ModeReason { get; init; }
 
     /// <summary>Whether this was a dry run (nothing changed).</summary>
     public bool DryRun { get; init; }
@@ -138,6 +156,6 @@ public sealed record TenantMoveReport
         var head = FormattableString.Invariant(
             $"{(DryRun ? "dry run: would move" : "moved")} '{Tenant}' from {From} to {To} ({Mode.ToString().ToLowerInvariant()}): {Tables.Count} tables, {RowsCopied} rows, {BytesCopied} bytes");
         var fence = DryRun ? "" : FormattableString.Invariant($", fence {FenceDuration.TotalMilliseconds:0} ms, {Duration.TotalMilliseconds:0} ms in all, verified");
-        return head + fence + (KeptSource is null ? "" : $", old copy kept as {KeptSource}");
+        return head + fence + (KeptSource is null ? "" : $", old copy kept as {KeptSource}") + (ModeReason is null ? "" : $" (offline because {ModeReason})");
     }
 }

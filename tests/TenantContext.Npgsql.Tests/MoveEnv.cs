@@ -77,6 +77,12 @@ internal sealed class MoveEnv : IAsyncDisposable
     public static async Task<bool> DatabaseExistsAsync(PostgresTestCluster cluster, string database) =>
         await cluster.ScalarAsync<bool>($"SELECT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')");
 
+    /// <summary>This environment's publications and slots on the source's server and subscriptions on the target's (by database).</summary>
+    public async Task<long> ReplicationLeftoversAsync() =>
+        await First.ScalarAsync<long>("SELECT count(*) FROM pg_publication", MainDb)
+        + await First.ScalarAsync<long>($"SELECT count(*) FROM pg_replication_slots WHERE database = '{MainDb}'")
+        + await Second.ScalarAsync<long>($"SELECT count(*) FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname IN ('{S1Db}', 'tenant_acme', 'tenant_big')");
+
     public Task<long> MoveRowsAsync() => First.ScalarAsync<long>("SELECT count(*) FROM tenancy.moves", CatalogDb);
 
     public async ValueTask DisposeAsync()

@@ -59,8 +59,9 @@ public sealed class MoveProcessTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(TenantMovePhase.BuildingTarget)]
-    [InlineData(TenantMovePhase.WaitingForRouters)]
     [InlineData(TenantMovePhase.Copying)]
+    [InlineData(TenantMovePhase.WaitingForRouters)]
+    [InlineData(TenantMovePhase.CatchingUp)]
     [InlineData(TenantMovePhase.Verifying)]
     [InlineData(TenantMovePhase.Switching)]
     [InlineData(TenantMovePhase.Switched)]
@@ -99,6 +100,7 @@ public sealed class MoveProcessTests(ITestOutputHelper output)
         Assert.False(await MoveEnv.SchemaExistsAsync(env.First, env.MainDb, "tenant_acme"));
         Assert.Equal(0L, await env.First.ScalarAsync<long>("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenancy_moved%'", env.MainDb));
         Assert.Equal(0L, await env.MoveRowsAsync());
+        Assert.Equal(0L, await env.ReplicationLeftoversAsync());
         Assert.Equal(("s1", 2L, false), ((await env.Catalog.GetAsync("acme"))!.Shard, (await env.Catalog.GetAsync("acme"))!.Epoch, (await env.Catalog.GetAsync("acme"))!.IsMoving));
         Assert.Equal(pages, (await env.ReadAsync("acme")).Pages);
     }

@@ -1,12 +1,15 @@
 using Tenancy.Testing;
+using Xunit.Abstractions;
 
 namespace Tenancy.Npgsql.Tests;
 
 /// <summary>Tenant moves between two real servers: what moves, what is verified, what a dry run and a failed verification leave.</summary>
-public sealed class MoveTests
+public sealed class MoveTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_schema_tenant_moves_to_another_server_with_its_rows_and_sequences_and_routing_follows()
+    [Theory]
+    [InlineData(TenantMoveMode.Online)]
+    [InlineData(TenantMoveMode.Offline)]
+    public async Task A_schema_tenant_moves_to_another_server_with_its_rows_and_sequences_and_routing_follows(TenantMoveMode mode)
     {
         await using var env = await MoveEnv.CreateAsync();
         await env.CreateWithDataAsync("acme");
@@ -14,12 +17,19 @@ public sealed class MoveTests
         var (pages, comments, next) = await env.ReadAsync("acme");
 
         var phases = new List<TenantMovePhase>();
-        var report = await env.Catalog.MoveAsync("acme", "s1", progress: new Sync(p => { if (p.Table is null) { phases.Add(p.Phase); } }));
+        var report = await env.Catalog.MoveAsync("acme", "s1", options: new TenantMoveOptions { Mode = mode == TenantMoveMode.Online ? null : mode },
+            progress: new Sync(p => { if (p.Table is null) { phases.Add(p.Phase); } }));
 
         var after = (await env.Catalog.GetAsync("acme"))!;
         Assert.Equal(("s1", PostgresIsolation.Schema, "tenant_acme", env.S1Db, before!.Epoch + 1, false), (after.Shard, after.Isolation, after.SchemaName, after.DatabaseName, after.Epoch, after.IsMoving));
-        Assert.Equal([TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.WaitingForRouters, TenantMovePhase.Fencing,
-            TenantMovePhase.Copying, TenantMovePhase.Verifying, TenantMovePhase.Switching, TenantMovePhase.Switched, TenantMovePhase.RemovingSource, TenantMovePhase.Done], phases);
+        output.WriteLine(report + " | " + string.Join(", ", report.Phases.Select(p => $"{p.Phase} {p.Duration.TotalMilliseconds:0} ms")));
+        Assert.Equal(mode, report.Mode); // online when both servers allow it, without asking
+        Assert.Null(report.ModeReason);
+        Assert.Equal(mode == TenantMoveMode.Online
+            ? [TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.Copying, TenantMovePhase.WaitingForRouters,
+                TenantMovePhase.Fencing, TenantMovePhase.CatchingUp, TenantMovePhase.Verifying, TenantMovePhase.Switching, TenantMovePhase.Switched, TenantMovePhase.RemovingSource, TenantMovePhase.Done]
+            : [TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.WaitingForRouters, TenantMovePhase.Fencing,
+                TenantMovePhase.Copying, TenantMovePhase.Verifying, TenantMovePhase.Switching, TenantMovePhase.Switched, TenantMovePhase.RemovingSource, TenantMovePhase.Done], phases);
         Assert.Equal(["pages", "comments"], report.Tables.Select(t => t.Table));
         Assert.All(report.Tables, t => Assert.True(t.Verified));
         Assert.Equal(pages + comments + 1, report.RowsCopied); // ReadAsync added a comment
@@ -33,6 +43,8 @@ public sealed class MoveTests
         Assert.Equal(pages, await env.Second.ScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages", env.S1Db));
         Assert.Equal((pages, comments + 1, next + 1), await env.ReadAsync("acme")); // the sequence continues where it was
         Assert.Equal(0L, await env.MoveRowsAsync());
+        Assert.Equal(0L, await env.ReplicationLeftoversAsync());
+        Assert.False(await env.Second.ScalarAsync<bool>("SELECT EXISTS (SELECT FROM pg_tables WHERE tablename = 'tenancy_move_beacon')", env.S1Db));
     }
 
     [Fact]
@@ -43,6 +55,8 @@ public sealed class MoveTests
         var (pages, comments, _) = await env.ReadAsync("big");
 
         var there = await env.Catalog.MoveAsync("big", "s1", PostgresIsolation.Database);
+        Assert.Equal(TenantMoveMode.Offline, there.Mode);
+        Assert.Contains("renamed on the way", there.ModeReason);
         var record = (await env.Catalog.GetAsync("big"))!;
         Assert.Equal(("s1", PostgresIsolation.Database, "tenant_big", "public"), (record.Shard, record.Isolation, record.DatabaseName, record.SchemaName));
         Assert.Equal(pages, await env.Second.ScalarAsync<long>("SELECT count(*) FROM public.pages", "tenant_big"));
@@ -70,37 +84,47 @@ public sealed class MoveTests
         Assert.True(report.DryRun);
         Assert.Equal([("pages", 10L), ("comments", 20L)], report.Tables.Select(t => (t.Table, t.Rows)));
         Assert.True(report.BytesCopied > 0);
-        Assert.Equal(TenantMoveMode.Offline, report.Mode);
+        Assert.Equal(TenantMoveMode.Online, report.Mode);
         Assert.StartsWith("dry run: would move 'acme'", report.ToString());
         Assert.Equal(before, await env.Catalog.GetAsync("acme"));
         Assert.False(await MoveEnv.SchemaExistsAsync(env.Second, env.S1Db, "tenant_acme"));
         Assert.Equal(0L, await env.MoveRowsAsync());
     }
 
-    [Fact]
-    public async Task A_row_planted_on_the_target_fails_verification_naming_the_table_and_nothing_switches()
+    [Theory]
+    [InlineData(TenantMoveMode.Online)]
+    [InlineData(TenantMoveMode.Offline)]
+    public async Task A_row_changed_on_the_target_fails_verification_naming_the_table_and_nothing_switches(TenantMoveMode mode)
     {
         await using var env = await MoveEnv.CreateAsync();
         env.Router.Dispose();
-        // The target's server runs one more insert in step 3 than the source's did: a difference the copy does not make.
-        await using var router = env.NewRouter(o => o.Migrations.Add(3, "planted", $"INSERT INTO pages SELECT 999999, 'planted' WHERE current_database() = '{env.S1Db}'"));
+        // Step 3 plants a trigger on the target's server only (fired by COPY and by replication alike): page 3 arrives changed.
+        await using var router = env.NewRouter(o => o.Migrations.Add(3, "planted", $$"""
+            DO $$ BEGIN IF current_database() = '{{env.S1Db}}' THEN
+              CREATE FUNCTION plant() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN IF NEW.id = 3 THEN NEW.body := 'planted'; END IF; RETURN NEW; END $f$;
+              CREATE TRIGGER plant BEFORE INSERT ON pages FOR EACH ROW EXECUTE FUNCTION plant();
+              ALTER TABLE pages ENABLE ALWAYS TRIGGER plant;
+            END IF; END $$
+            """));
         await router.Catalog.CreateAsync("acme");
         await using (var c = await router.GetDatabase("acme").OpenConnectionAsync())
         {
             await c.ExecAsync("INSERT INTO pages SELECT i, 'p' FROM generate_series(1, 5) i");
         }
 
-        var ex = await Assert.ThrowsAsync<TenantMoveVerificationException>(() => router.Catalog.MoveAsync("acme", "s1"));
+        var ex = await Assert.ThrowsAsync<TenantMoveVerificationException>(() => router.Catalog.MoveAsync("acme", "s1", options: new TenantMoveOptions { Mode = mode }));
 
         Assert.Equal("pages", ex.Table);
-        Assert.Contains("source 5 rows", ex.Message);
-        Assert.Contains("target 6 rows", ex.Message);
+        Assert.Contains("source 5 rows, hash", ex.Message);
+        Assert.Contains("target 5 rows, hash", ex.Message);
         var record = (await router.Catalog.GetAsync("acme"))!;
         Assert.Equal(("main", 1L, false), (record.Shard, record.Epoch, record.IsMoving));
         Assert.False(await MoveEnv.SchemaExistsAsync(env.Second, env.S1Db, "tenant_acme"));
         await using var again = await router.GetDatabase("acme").OpenConnectionAsync();
         Assert.Equal(1, await again.ExecAsync("INSERT INTO pages VALUES (6, 'writes resumed')"));
         Assert.Equal(0L, await env.MoveRowsAsync());
+        Assert.Equal(0L, await env.ReplicationLeftoversAsync());
+        Assert.Equal(0L, await env.First.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'tenancy_move_beacon'", env.MainDb));
     }
 
     [Theory]
@@ -109,6 +133,7 @@ public sealed class MoveTests
     [InlineData(TenantMovePhase.WaitingForRouters)]
     [InlineData(TenantMovePhase.Fencing)]
     [InlineData(TenantMovePhase.Copying)]
+    [InlineData(TenantMovePhase.CatchingUp)]
     [InlineData(TenantMovePhase.Verifying)]
     [InlineData(TenantMovePhase.Switching)]
     public async Task A_move_cancelled_before_its_switch_leaves_the_tenant_on_its_source_and_a_rerun_completes(TenantMovePhase phase)
@@ -125,6 +150,7 @@ public sealed class MoveTests
         Assert.Equal(("main", 1L, false), (record.Shard, record.Epoch, record.IsMoving));
         Assert.False(await MoveEnv.SchemaExistsAsync(env.Second, env.S1Db, "tenant_acme"));
         Assert.Equal(0L, await env.MoveRowsAsync());
+        Assert.Equal(0L, await env.ReplicationLeftoversAsync());
         Assert.Equal((pages, comments + 1, next + 1), await env.ReadAsync("acme"));
 
         await env.Catalog.MoveAsync("acme", "s1");
