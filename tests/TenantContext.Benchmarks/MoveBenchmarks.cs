@@ -68,7 +68,7 @@ public class MoveBenchmarks
         var script =
             $"pg_dump -h 127.0.0.1 -p {_a.Port} -U postgres -n tenant_big {_dbA} | sed 's/tenant_big/tenant_big_dump/g' | " +
             $"psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {_b.Port} -U postgres -d {_dbB} > /dev/null";
-        using var p = Process.Start(new ProcessStartInfo("sh", ["-c", "set -o pipefail 2>/dev/null; " + script]) { RedirectStandardError = true })!;
+        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", "set -o pipefail; " + script]) { RedirectStandardError = true })!;
         var errors = p.StandardError.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0)
