@@ -232,18 +232,10 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
 
     private NpgsqlDataSource CreateDataSource(PostgresPlacement placement)
     {
-        var b = new NpgsqlConnectionStringBuilder(Options.Shards[placement.Shard])
-        {
-            Database = placement.DatabaseName,
-            SearchPath = PostgresNames.Quote(placement.SchemaName),
-            Pooling = true,
-            MaxPoolSize = Options.MaxConnectionsPerShard,
-            MinPoolSize = 0,
-        };
-        if (placement.RoleName is not null)
-        {
-            b.Options = "-c role=" + placement.RoleName;
-        }
+        var b = Options.ConnectionFor(placement, actAsRole: true);
+        b.Pooling = true;
+        b.MaxPoolSize = Options.MaxConnectionsPerShard;
+        b.MinPoolSize = 0;
 
         var builder = new NpgsqlDataSourceBuilder(b.ConnectionString);
         if (placement.Isolation != PostgresIsolation.Rows && !Options.LoadServerTypesPerTenant)

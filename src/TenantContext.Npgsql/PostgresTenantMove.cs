@@ -523,16 +523,8 @@ internal sealed class PostgresTenantMove
     /// <summary>An unpooled connection to a placement's database, its search path the placement's schema; acting as the tenant's role only when asked.</summary>
     private async Task<NpgsqlConnection> OpenAsync(PostgresPlacement placement, bool role, CancellationToken cancellationToken)
     {
-        var b = new NpgsqlConnectionStringBuilder(Options.Shards[placement.Shard])
-        {
-            Database = placement.DatabaseName,
-            SearchPath = PostgresNames.Quote(placement.SchemaName),
-            Pooling = false,
-        };
-        if (role && placement.RoleName is not null)
-        {
-            b.Options = "-c role=" + placement.RoleName;
-        }
+        var b = Options.ConnectionFor(placement, actAsRole: role);
+        b.Pooling = false;
 
         var connection = new NpgsqlConnection(b.ConnectionString);
         try

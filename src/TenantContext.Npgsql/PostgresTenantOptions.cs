@@ -116,6 +116,26 @@ public sealed class PostgresTenantOptions
     /// <summary>How many tenants <c>MigrateAllAsync</c> migrates at once on one shard (4 by default), whatever the parallelism asked.</summary>
     public int MaxMigrationsPerShard { get; set; } = 4;
 
+    /// <summary>
+    /// The connection string of a placement: its shard's, pointed at the placement's database with the search path exactly
+    /// its schema, acting as its role when <paramref name="actAsRole"/> (the <c>role</c> startup parameter). The caller
+    /// sets pooling.
+    /// </summary>
+    internal NpgsqlConnectionStringBuilder ConnectionFor(PostgresPlacement placement, bool actAsRole)
+    {
+        var b = new NpgsqlConnectionStringBuilder(Shards[placement.Shard])
+        {
+            Database = placement.DatabaseName,
+            SearchPath = PostgresNames.Quote(placement.SchemaName),
+        };
+        if (actAsRole && placement.RoleName is not null)
+        {
+            b.Options = "-c role=" + placement.RoleName;
+        }
+
+        return b;
+    }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Catalog))
