@@ -12,6 +12,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
 {
     private readonly PostgresPools _pools;
     private readonly PostgresMigrator _migrator;
+    private readonly Dictionary<string, TimeSpan> _openTimeouts;
     private long _catalogChanges;
 
     /// <summary>Creates the router (normally <c>builder.UsePostgres</c> does).</summary>
@@ -23,6 +24,8 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         options.Validate();
         Options = options;
         _migrator = new PostgresMigrator(options.Migrations);
+        _openTimeouts = options.Shards.ToDictionary(
+            s => s.Key, s => TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s.Value).Timeout)), StringComparer.Ordinal);
         _pools = new PostgresPools(options.Shards.Keys, options.MaxConnectionsPerShard, options.MaxOpenTenants, CreateDataSource);
         Catalog = new PostgresTenantCatalog(this);
     }
@@ -124,8 +127,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
     /// <summary>Opens a routed connection: lease (budget), open, first-use migration, tenant settings for rows.</summary>
     internal async ValueTask<NpgsqlConnection> OpenAsync(PostgresPlacement placement, bool setTenant, bool migrate, bool async, CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(Options.Shards[placement.Shard]).Timeout));
-        var pool = await _pools.LeaseAsync(placement, async, timeout, cancellationToken).ConfigureAwait(false);
+        var pool = await _pools.LeaseAsync(placement, async, OpenTimeout(placement.Shard), cancellationToken).ConfigureAwait(false);
         NpgsqlConnection? connection = null;
         try
         {
@@ -178,6 +180,10 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
             throw;
         }
     }
+
+    /// <summary>How long an open waits for the shard's budget: the shard connection string's <c>Timeout</c> (parsed once).</summary>
+    private TimeSpan OpenTimeout(string shard) =>
+        _openTimeouts.TryGetValue(shard, out var timeout) ? timeout : TimeSpan.FromSeconds(15); // an unconfigured shard fails in the lease with its own message
 
     private Task EnsureReadyAsync(PostgresPool pool, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
