@@ -73,16 +73,40 @@ internal sealed class PostgresMigrateAll(PostgresTenantDatabases router, Postgre
         }
 
         var global = new SemaphoreSlim(parallelism == 0 ? Math.Max(2, Environment.ProcessorCount * 2) : parallelism);
-        var perShard = router.Options.Shards.Keys.ToDictionary(s => s, _ => new SemaphoreSlim(router.Options.MaxMigrationsPerShard), StringComparer.Ordinal);
-        var tasks = work.Select(async item =>
+        var workers = new List<Task>();
+        foreach (var shard in work.GroupBy(w => w.Placement.Shard, StringComparer.Ordinal))
         {
-            await perShard[item.Placement.Shard].WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var queue = new Queue<(PostgresPlacement Placement, List<int> Indices)>(shard);
+            for (var i = 0; i < Math.Min(router.Options.MaxMigrationsPerShard, queue.Count); i++)
             {
+                workers.Add(WorkAsync(queue));
+            }
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return new TenantMigrationReport(dryRun, latest, results.Select(r => r!).ToList(), Stopwatch.GetElapsedTime(started));
+
+        // One of a shard's MaxMigrationsPerShard workers: takes the shard's placements one at a time, each under the global bound.
+        async Task WorkAsync(Queue<(PostgresPlacement Placement, List<int> Indices)> queue)
+        {
+            await Task.Yield();
+            await using var connections = new WorkerConnection(router);
+            while (true)
+            {
+                (PostgresPlacement Placement, List<int> Indices) item;
+                lock (queue)
+                {
+                    if (!queue.TryDequeue(out item))
+                    {
+                        return;
+                    }
+                }
+
                 await global.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var outcome = await MigrateOneAsync(item.Placement, item.Indices.Count > 1 || item.Placement.Isolation == PostgresIsolation.Rows, dryRun, latest, cancellationToken).ConfigureAwait(false);
+                    var sharedRows = item.Indices.Count > 1 || item.Placement.Isolation == PostgresIsolation.Rows;
+                    var outcome = await MigrateOneAsync(item.Placement, sharedRows, dryRun, latest, connections, cancellationToken).ConfigureAwait(false);
                     foreach (var i in item.Indices)
                     {
                         var r = new TenantMigrationResult(tenants[i].Slug, outcome.FromVersion, outcome.ToVersion, outcome.Duration, outcome.Error);
@@ -95,16 +119,11 @@ internal sealed class PostgresMigrateAll(PostgresTenantDatabases router, Postgre
                     global.Release();
                 }
             }
-            finally
-            {
-                perShard[item.Placement.Shard].Release();
-            }
-        }).ToList();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new TenantMigrationReport(dryRun, latest, results.Select(r => r!).ToList(), Stopwatch.GetElapsedTime(started));
+        }
     }
 
-    private async Task<TenantMigrationResult> MigrateOneAsync(PostgresPlacement placement, bool sharedRows, bool dryRun, int latest, CancellationToken cancellationToken)
+    private async Task<TenantMigrationResult> MigrateOneAsync(
+        PostgresPlacement placement, bool sharedRows, bool dryRun, int latest, WorkerConnection connections, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var from = 0;
@@ -112,19 +131,34 @@ internal sealed class PostgresMigrateAll(PostgresTenantDatabases router, Postgre
         Exception? error = null;
         try
         {
-            await using var connection = await router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
-            from = await PostgresMigrator.ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
-            if (dryRun)
+            // A schema tenant is migrated on the worker's connection to its database (entering the schema per transaction),
+            // so a run over 1,000 schemas opens no pool per schema and evicts none of the application's warm pools.
+            var enter = placement.Isolation == PostgresIsolation.Schema;
+            var connection = enter
+                ? await connections.ToDatabaseAsync(placement.Shard, placement.DatabaseName, cancellationToken).ConfigureAwait(false)
+                : await router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
+            try
             {
-                to = from > latest ? from : latest;
-                if (from > latest)
+                from = await PostgresMigrator.ReadVersionAsync(placement, connection, enter, cancellationToken).ConfigureAwait(false);
+                if (dryRun)
                 {
-                    error = new PostgresTenantVersionException(placement.Slug, placement.Where, from, latest);
+                    to = from > latest ? from : latest;
+                    if (from > latest)
+                    {
+                        error = new PostgresTenantVersionException(placement.Slug, placement.Where, from, latest);
+                    }
+                }
+                else
+                {
+                    to = await router.Migrator.MigrateAsync(placement, connection, enter, cancellationToken).ConfigureAwait(false);
                 }
             }
-            else
+            finally
             {
-                to = await router.Migrator.MigrateAsync(placement, connection, cancellationToken).ConfigureAwait(false);
+                if (!enter)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -160,6 +194,41 @@ internal sealed class PostgresMigrateAll(PostgresTenantDatabases router, Postgre
             }
 
             progress?.Report(new TenantMigrationProgress(_completed, total, _failed, result));
+        }
+    }
+}
+
+/// <summary>
+/// A <c>MigrateAllAsync</c> worker's connection to one database of a shard (through the shard's pool, under its budget),
+/// reused for every schema tenant of that database the worker migrates; replaced when the next tenant lives in another
+/// database or the connection broke.
+/// </summary>
+internal sealed class WorkerConnection(PostgresTenantDatabases router) : IAsyncDisposable
+{
+    private NpgsqlConnection? _connection;
+    private string? _shard;
+    private string? _database;
+
+    internal async ValueTask<NpgsqlConnection> ToDatabaseAsync(string shard, string database, CancellationToken cancellationToken)
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } && _shard == shard && _database == database)
+        {
+            return _connection;
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+        var placement = new PostgresPlacement("", 0, shard, PostgresIsolation.Rows, "public", database, 0, null);
+        _connection = await router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
+        (_shard, _database) = (shard, database);
+        return _connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
         }
     }
 }

@@ -91,6 +91,47 @@ public sealed class MigrationTests
         Assert.Equal(("c", 1, 2), rerun.Results.Where(r => r.FromVersion != r.ToVersion).Select(r => (r.Slug, r.FromVersion, r.ToVersion)).Single());
     }
 
+    [Fact]
+    public async Task MigrateAll_runs_schema_tenants_on_its_workers_connections_as_each_tenants_role_and_fails_closed_on_a_missing_schema()
+    {
+        var suffix = Environment.ProcessId + "_" + Guid.NewGuid().ToString("N")[..6];
+        void Roles(PostgresTenantOptions o)
+        {
+            o.EnforceWithRoles = true;
+            o.SchemaTemplate = "m_{tenant}_" + suffix; // roles are cluster-wide: unique per test run
+        }
+
+        await using var env = await PgEnv.CreateAsync(Roles);
+        foreach (var t in new[] { "a", "b", "c", "d", "e", "f" })
+        {
+            await env.Catalog.CreateAsync(t);
+        }
+
+        await env.ExecuteAsync($"DROP SCHEMA \"m_c_{suffix}\" CASCADE"); // lost behind the catalog's back
+        await using var v2 = env.SecondRouter(o =>
+        {
+            Roles(o);
+            o.Migrations.Add(2, "notes", "CREATE TABLE notes (id int)");
+        });
+
+        var report = await v2.Catalog.MigrateAllAsync();
+
+        Assert.Equal(5, report.Succeeded);
+        var failed = Assert.Single(report.Results, r => !r.Succeeded);
+        Assert.Equal("c", failed.Slug);
+        Assert.IsType<PostgresRoutingException>(failed.Error);
+        Assert.Equal(0L, await env.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'notes' AND schemaname NOT LIKE 'm\\_%'"));
+        foreach (var t in new[] { "a", "b", "d", "e", "f" })
+        {
+            var schema = $"m_{t}_{suffix}";
+            Assert.Equal(schema, await env.ScalarAsync<string>($"SELECT tableowner::text FROM pg_tables WHERE tablename = 'notes' AND schemaname = '{schema}'"));
+        }
+
+        Assert.Equal(1, v2.OpenPoolCount); // the shard's own pool: no pool per tenant schema, none of an application's evicted
+        await using var shard = await v2.OpenShardConnectionAsync();
+        Assert.Equal(("\"public\"", env.ShardUser), (await shard.ScalarAsync<string>("SELECT current_setting('search_path')"), await shard.ScalarAsync<string>("SELECT current_user::text")));
+    }
+
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
