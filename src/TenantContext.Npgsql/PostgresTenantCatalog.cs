@@ -185,8 +185,16 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         {
             made = await ProvisionAsync(placement, cancellationToken).ConfigureAwait(false);
             int version;
-            await using (var connection = await _router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false))
+            if (how == PostgresIsolation.Schema && template is null)
             {
+                // Migrated on a connection of the shard's pool that enters the new schema per step: creating a tenant opens
+                // no pool and no physical connection of its own (its pool is made on its first use).
+                await using var connection = await _router.OpenShardConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+                version = await _router.Migrator.MigrateAsync(placement, connection, enterPlacement: true, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var connection = await _router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
                 version = await _router.Migrator.MigrateAsync(placement, connection, cancellationToken).ConfigureAwait(false);
                 if (template is not null)
                 {
