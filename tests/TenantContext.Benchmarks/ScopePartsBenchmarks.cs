@@ -22,6 +22,12 @@ public class ScopePartsBenchmarks
     [ThreadStatic]
     private static object?[]? t_registry;
 
+    [ThreadStatic]
+    private static LastEntered? t_lastEntered;
+
+    private static readonly object s_released = new();
+    private readonly Scope40 _scope = new(new object(), new object(), s_released);
+
     [GlobalSetup]
     public void Setup()
     {
@@ -30,6 +36,7 @@ public class ScopePartsBenchmarks
         _slug = new string("acme".AsSpan()); // not the interned literal: a slug parsed from a request
         s_local.Value = _value;
         t_registry = new object?[16];
+        t_lastEntered = new LastEntered { Last = new Scope40(_value, _value, s_released) };
     }
 
     [Benchmark(Baseline = true, Description = "AsyncLocal read")]
@@ -62,12 +69,29 @@ public class ScopePartsBenchmarks
     [Benchmark(Description = "40-byte object (a scope)")]
     public object Allocate40() => new Scope40(_value, _value, _value);
 
-    [Benchmark(Description = "[ThreadStatic] array append (live-scope registration)")]
+    [Benchmark(Description = "[ThreadStatic] array append (live-scope registration before #17)")]
     public object? ThreadStaticAppend()
     {
         var registry = t_registry!;
         registry[_counter & 15] = _value;
         return registry;
+    }
+
+    [Benchmark(Description = "[ThreadStatic] last-entered overwrite (live-scope record since #17: the ended scope is replaced)")]
+    public object? ThreadStaticLastEntered()
+    {
+        var record = t_lastEntered!;
+        if (record.Last is not { } last || ReferenceEquals(Volatile.Read(ref last.C), s_released))
+        {
+            Volatile.Write(ref record.Last, _scope);
+        }
+
+        return record;
+    }
+
+    private sealed class LastEntered
+    {
+        public Scope40? Last;
     }
 
     private sealed class Scope40(object a, object b, object c)

@@ -300,4 +300,76 @@ public sealed class LiveScopeGuaranteeTests(ITestOutputHelper output)
 
         configuration.Dispose();
     }
+
+    [Fact]
+    public void A_scope_left_open_in_an_ended_flow_is_seen_after_its_thread_enters_another_tenant()
+    {
+        var configuration = TenantConfiguration.Build(b => b.Add(t => new ServiceA(t.Slug)));
+        using (TenantContext.UseConfiguration(configuration))
+        {
+            var (scope, mine) = EnterInAnEndedFlow("acme");
+
+            // The thread enters another tenant: the open scope is no longer the one it entered last.
+            using (TenantContext.Enter("globex"))
+            {
+                Assert.True(configuration.Forget("acme"));
+                Assert.False(mine.IsDisposed);
+            }
+
+            Assert.True(configuration.Forget("globex"));
+            Assert.False(mine.IsDisposed);
+            scope.Dispose(); // from outside its flow: it ends, this flow is unchanged
+            Assert.Equal(1, mine.DisposeCount);
+        }
+
+        configuration.Dispose();
+    }
+
+    [Fact]
+    public void Many_scopes_left_open_on_one_thread_are_all_seen_by_retirement()
+    {
+        var configuration = TenantConfiguration.Build(b => b.MaxCachedTenants(4).Add(t => new ServiceA(t.Slug)));
+        using (TenantContext.UseConfiguration(configuration))
+        {
+            // More open scopes than the thread's list starts with, and short-lived ones between them to compact it.
+            var open = new List<(TenantScope Scope, ServiceA Mine)>();
+            for (int i = 0; i < 40; i++)
+            {
+                open.Add(EnterInAnEndedFlow($"open{i}"));
+                using (TenantContext.Enter($"brief{i}"))
+                {
+                    TenantContext.Get<ServiceA>();
+                }
+            }
+
+            for (int i = 0; i < 40; i++)
+            {
+                configuration.Forget($"open{i}");
+            }
+
+            Assert.All(open, o => Assert.False(o.Mine.IsDisposed));
+            foreach (var (scope, _) in open)
+            {
+                scope.Dispose(); // from outside its flow: it ends, this flow is unchanged
+            }
+
+            Assert.All(open, o => Assert.Equal(1, o.Mine.DisposeCount));
+        }
+
+        configuration.Dispose();
+    }
+
+    /// <summary>Enters <paramref name="slug"/> inside a flow that ends at once: the scope stays open, this thread moves on.</summary>
+    private static (TenantScope Scope, ServiceA Mine) EnterInAnEndedFlow(string slug)
+    {
+        TenantScope? scope = null;
+        ServiceA? mine = null;
+        ExecutionContext.Run(ExecutionContext.Capture()!, _ =>
+        {
+            scope = TenantContext.Enter(slug);
+            mine = TenantContext.Get<ServiceA>();
+        }, null);
+        Assert.False(TenantContext.IsActive);
+        return (scope!, mine!);
+    }
 }

@@ -3,14 +3,21 @@ using System.Runtime.CompilerServices;
 namespace Tenancy;
 
 /// <summary>
-/// Which scopes are alive, at no atomic operation per scope. A thread appends every scope it enters to a list that only
-/// it writes; a scope ends by marking itself released. Whoever retires a tenant's entry (eviction, <c>Forget</c>,
+/// Which scopes are alive, at no atomic operation per scope. A thread records every scope it enters in a structure that
+/// only it writes; a scope ends by marking itself released. Whoever retires a tenant's entry (eviction, <c>Forget</c>,
 /// disposal of a configuration) marks the entry first, then calls <see cref="VisitLive"/>: one process-wide memory
-/// barrier, then a scan of every list. A scope registered before the barrier is seen by the scan (the entry is spared);
-/// a scope registered after it sees the mark when it checks its entry, and moves to a live one. This is the asymmetric
-/// form of Dekker's protocol: the rare side (retirement) pays for the barrier so that the common side (every
+/// barrier, then a scan of every thread's record. A scope registered before the barrier is seen by the scan (the entry is
+/// spared); a scope registered after it sees the mark when it checks its entry, and moves to a live one. This is the
+/// asymmetric form of Dekker's protocol: the rare side (retirement) pays for the barrier so that the common side (every
 /// <c>Enter</c>) needs plain writes only.
 /// </summary>
+/// <remarks>
+/// A thread's record is the scope it entered last (<see cref="_last"/>) and a list of older scopes that were still
+/// alive when a newer one was entered. The common case, a scope that has ended by the time the thread enters the next
+/// one, costs one field write: the ended scope is simply overwritten. An older scope that is still alive (an outer
+/// scope, or one suspended across an <c>await</c>) is appended to the list <em>before</em> the newer one replaces it,
+/// and a scan reads <see cref="_last"/> before the list, so it meets the older scope in one place or the other.
+/// </remarks>
 internal sealed class LiveScopes
 {
     private const int InitialCapacity = 16;
@@ -22,6 +29,10 @@ internal sealed class LiveScopes
     private static LiveScopes[] s_all = [];
 
     private readonly Thread _owner;
+
+    /// <summary>The scope this thread entered last; replaced by the next one, after it was moved to the list if still alive.</summary>
+    private TenantScope? _last;
+
     private TenantScope?[] _items = new TenantScope?[InitialCapacity];
     private int _count;
 
@@ -35,16 +46,11 @@ internal sealed class LiveScopes
     internal static void Add(TenantScope scope)
     {
         var mine = t_mine;
-        if (mine is not null)
+        if (mine is not null && (mine._last is not { } last || last.IsReleased))
         {
-            var items = mine._items;
-            int count = mine._count;
-            if ((uint)count < (uint)items.Length)
-            {
-                items[count] = scope;
-                mine._count = count + 1;
-                return;
-            }
+            // The scope entered before has ended: nothing to keep of it.
+            Volatile.Write(ref mine._last, scope);
+            return;
         }
 
         AddSlow(scope);
@@ -54,9 +60,24 @@ internal sealed class LiveScopes
     private static void AddSlow(TenantScope scope)
     {
         var mine = t_mine ??= Join();
-        mine.MakeRoom();
-        mine._items[mine._count] = scope;
-        mine._count++;
+        if (mine._last is { IsReleased: false } older)
+        {
+            // Into the list first, then replaced: a scan reads _last before the list, so it sees the older scope in one of them.
+            mine.Append(older);
+        }
+
+        Volatile.Write(ref mine._last, scope);
+    }
+
+    private void Append(TenantScope scope)
+    {
+        if (_count == _items.Length)
+        {
+            MakeRoom();
+        }
+
+        Volatile.Write(ref _items[_count], scope);
+        _count++;
     }
 
     private static LiveScopes Join()
@@ -141,6 +162,11 @@ internal sealed class LiveScopes
 
     private void Visit<TState>(TState state, Action<TenantScope, TState> visit)
     {
+        if (Volatile.Read(ref _last) is { IsReleased: false } last)
+        {
+            visit(last, state);
+        }
+
         var spinner = default(SpinWait);
         while (true)
         {
@@ -175,7 +201,7 @@ internal sealed class LiveScopes
             var kept = new List<LiveScopes>(s_all.Length);
             foreach (var list in s_all)
             {
-                if (list._owner.IsAlive || Array.Exists(list._items, static s => s is { IsReleased: false }))
+                if (list._owner.IsAlive || list._last is { IsReleased: false } || Array.Exists(list._items, static s => s is { IsReleased: false }))
                 {
                     kept.Add(list);
                 }

@@ -12,7 +12,8 @@ namespace Tenancy;
 /// </summary>
 internal sealed class TenantEntries
 {
-    private static long s_clock;
+    /// <summary>The last tick handed out; starts above 0, the tick of an entry never touched.</summary>
+    private static long s_clock = 1;
 
     private readonly TenantConfiguration _configuration;
     private readonly ConcurrentDictionary<string, TenantEntry> _entries = new(StringComparer.Ordinal);
@@ -59,8 +60,19 @@ internal sealed class TenantEntries
         return GetSlow(slug, current);
     }
 
+    /// <summary>
+    /// Marks <paramref name="entry"/> most recently used. Entering the tenant that holds the latest tick again (the common
+    /// case) writes nothing; another tenant takes a new tick. Ticks are unique and never go back, so the order holds
+    /// when threads touch tenants at once.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Touch(TenantEntry entry) => entry.LastUsed = ++s_clock;
+    internal static void Touch(TenantEntry entry)
+    {
+        if (entry.LastUsed != Volatile.Read(ref s_clock))
+        {
+            entry.LastUsed = Interlocked.Increment(ref s_clock);
+        }
+    }
 
     private TenantEntry GetSlow(string slug, object? current)
     {
