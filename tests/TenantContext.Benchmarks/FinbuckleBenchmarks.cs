@@ -145,7 +145,7 @@ public class FinbuckleReadBenchmarks
 /// A Finbuckle.MultiTenant build loaded from a directory at run time, and its public API compiled into delegates
 /// (expression trees over its types: direct calls, the instances in typed static fields).
 /// </summary>
-internal sealed class FinbuckleBuild
+internal sealed partial class FinbuckleBuild
 {
     /// <summary>The environment variable that carries <c>--finbuckle DIR</c> to the benchmark processes.</summary>
     internal const string DirectoryVariable = "TC_FINBUCKLE_DIR";
@@ -158,9 +158,12 @@ internal sealed class FinbuckleBuild
     private readonly Type _setter;
     private readonly Expression _accessorField;
     private readonly Expression _tenantField;
+    private readonly Assembly _abstractions;
+    private readonly object _tenant;
 
     private FinbuckleBuild(Assembly abstractions)
     {
+        _abstractions = abstractions;
         _tenantInfo = Required(abstractions, $"{Namespace}.TenantInfo");
         _accessor = Required(abstractions, $"{Namespace}.AsyncLocalMultiTenantContextAccessor`1").MakeGenericType(_tenantInfo);
         _context = Required(abstractions, $"{Namespace}.MultiTenantContext`1").MakeGenericType(_tenantInfo);
@@ -172,6 +175,7 @@ internal sealed class FinbuckleBuild
         _tenantInfo.GetProperty("Name")!.SetValue(tenant, "Acme");
         _accessorField = Holder(_accessor, Activator.CreateInstance(_accessor)!);
         _tenantField = Holder(_tenantInfo, tenant);
+        _tenant = tenant;
     }
 
     internal static FinbuckleBuild Load()

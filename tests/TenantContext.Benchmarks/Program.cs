@@ -63,7 +63,7 @@ public static class Program
             var rest = args.Where((_, i) => i != finbuckle && i != finbuckle + 1).ToList();
             if (!rest.Contains("--filter"))
             {
-                rest.AddRange(["--filter", "*FinbuckleBenchmarks*", "*FinbuckleReadBenchmarks*"]);
+                rest.AddRange(["--filter", "*FinbuckleBenchmarks*", "*FinbuckleReadBenchmarks*", "*FinbuckleRequestBenchmarks*"]);
             }
 
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], config);
