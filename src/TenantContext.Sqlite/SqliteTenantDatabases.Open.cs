@@ -44,15 +44,18 @@ public sealed partial class SqliteTenantDatabases
         }
 
         var state = CatalogStateOf(file.Slug);
-        if (state is CatalogState.Archived or CatalogState.Deleting || (UseCatalog && state == CatalogState.Absent))
+        if (state is CatalogState.Archived or CatalogState.Deleting or CatalogState.Creating || (UseCatalog && state == CatalogState.Absent))
         {
             file.Ready = false;
             Configuration?.Forget(file.Slug); // the next Enter asks the catalog again
             throw state == CatalogState.Archived
                 ? Unavailable(file.Slug, TenantUnavailableReason.Archived)
-                : Unavailable(file.Slug, TenantUnavailableReason.NotFound, state == CatalogState.Deleting
-                    ? $"Tenant '{file.Slug}' is being deleted (an interrupted delete left its tombstone in the catalog). Finish it with TenantCatalog.DeleteAsync(\"{file.Slug}\")."
-                    : $"Tenant '{file.Slug}' is not in the catalog ({CatalogPath}). Create it with TenantCatalog.CreateAsync(\"{file.Slug}\").");
+                : Unavailable(file.Slug, TenantUnavailableReason.NotFound, state switch
+                {
+                    CatalogState.Deleting => $"Tenant '{file.Slug}' is being deleted (an interrupted delete left its tombstone in the catalog). Finish it with TenantCatalog.DeleteAsync(\"{file.Slug}\").",
+                    CatalogState.Creating => $"Tenant '{file.Slug}' is being created and is not catalogued yet (or its creation was interrupted: TenantCatalog.CreateAsync(\"{file.Slug}\") finishes it, DeleteAsync clears it).",
+                    _ => $"Tenant '{file.Slug}' is not in the catalog ({CatalogPath}). Create it with TenantCatalog.CreateAsync(\"{file.Slug}\").",
+                });
         }
 
         if (!File.Exists(file.Path))
@@ -144,6 +147,9 @@ internal enum CatalogState
 
     /// <summary>Listed and active.</summary>
     Active,
+
+    /// <summary>Being created (or its creation was interrupted): not a tenant yet.</summary>
+    Creating,
 
     /// <summary>Listed and archived.</summary>
     Archived,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -160,7 +161,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
     {
         using var connection = OpenCatalog();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT state FROM tenants WHERE slug = $slug UNION ALL SELECT 'deleting' FROM tombstones WHERE slug = $slug;";
+        command.CommandText = "SELECT state FROM tenants WHERE slug = $slug UNION ALL SELECT 'deleting' FROM tombstones WHERE slug = $slug " +
+            "UNION ALL SELECT 'creating' FROM creations WHERE slug = $slug;";
         command.Parameters.AddWithValue("$slug", slug);
         var state = command.ExecuteScalar() as string;
         return state switch
@@ -168,6 +170,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
             null => CatalogState.Absent,
             "active" => CatalogState.Active,
             "archived" => CatalogState.Archived,
+            "creating" => CatalogState.Creating,
             _ => CatalogState.Deleting,
         };
     }
@@ -197,26 +200,31 @@ public sealed partial class TenantCatalog : ITenantCatalog
         return SqliteConnections.Open(_connectionString, _pragmas);
     }
 
-    /// <summary>Version 1: <c>tenants</c>. Version 2: <c>tombstones</c>, the tenants whose delete has not finished.</summary>
+    /// <summary>
+    /// Version 1: <c>tenants</c>. Version 2: <c>tombstones</c>, the tenants whose delete has not finished. Version 3:
+    /// <c>creations</c>, the tenants being created (by which process), so a creation killed midway is never half a tenant.
+    /// </summary>
     private void CreateSchema()
     {
         DurableFiles.CreateDirectory(_router.DataRoot);
         try
         {
             using var connection = SqliteConnections.OpenUnpooled(Path, SqliteOpenMode.ReadWriteCreate, _router.BusyTimeoutMilliseconds);
-            if (SqliteConnections.ReadVersion(connection, null) >= 2)
+            if (SqliteConnections.ReadVersion(connection, null) >= 3)
             {
                 return;
             }
 
             SqliteConnections.Execute(connection, null, "PRAGMA journal_mode = WAL;");
             using var transaction = connection.BeginTransaction(deferred: false);
-            if (SqliteConnections.ReadVersion(connection, transaction) < 2)
+            if (SqliteConnections.ReadVersion(connection, transaction) < 3)
             {
                 SqliteConnections.Execute(connection, transaction,
                     "CREATE TABLE IF NOT EXISTS tenants (slug TEXT NOT NULL PRIMARY KEY, state TEXT NOT NULL CHECK (state IN ('active', 'archived')), " +
                     "created_at TEXT NOT NULL, archived_at TEXT, template TEXT) WITHOUT ROWID; " +
-                    "CREATE TABLE IF NOT EXISTS tombstones (slug TEXT NOT NULL PRIMARY KEY, deleted_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;");
+                    "CREATE TABLE IF NOT EXISTS tombstones (slug TEXT NOT NULL PRIMARY KEY, deleted_at TEXT NOT NULL) WITHOUT ROWID; " +
+                    "CREATE TABLE IF NOT EXISTS creations (slug TEXT NOT NULL PRIMARY KEY, pid INTEGER NOT NULL, process_started INTEGER NOT NULL, " +
+                    "started_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 3;");
             }
 
             transaction.Commit();
@@ -262,36 +270,191 @@ public sealed partial class TenantCatalog : ITenantCatalog
         reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
         reader.IsDBNull(4) ? null : reader.GetString(4));
 
+    /// <summary>
+    /// Creates a tenant in an order that needs one durable step, the file's own publication, and survives a kill at any
+    /// point: (1) a <c>creations</c> row names the tenant and this process (no fsync: it only has to survive a crash of
+    /// the process, which the page cache does); (2) the file is built aside, fsynced, published under its name and its
+    /// folder fsynced — the durable step; (3) one transaction moves the tenant from <c>creations</c> to <c>tenants</c>,
+    /// again without an fsync of its own (WAL, <c>synchronous = NORMAL</c>): it is written after the file is durable, and
+    /// SQLite's log keeps commits in order, so a power loss can lose the record — back to "no tenant" — but never keep it
+    /// without the file. Until (3) the tenant is not listed and cannot be entered; a creation whose process has died is
+    /// taken over by the next <see cref="CreateAsync"/> of that name (its leftover file removed, the tenant built again)
+    /// or cleared by <see cref="DeleteAsync"/>.
+    /// </summary>
     private TenantRecord Create(string slug, string? template, CancellationToken cancellationToken)
     {
         RefuseExisting(slug);
         var path = _router.GetDatabasePath(slug);
-        if (Leftovers(slug).FirstOrDefault() is { } leftover)
+        bool tookOver = BeginCreation(slug);
+        try
         {
-            throw new TenantAlreadyExistsException(slug,
-                $"Tenant '{slug}' is not catalogued, but {leftover} exists (left by an earlier tenant of that name, a split, or a process without the catalog). " +
-                $"It was not adopted. Adopt the files with TenantCatalog.ImportAsync(\"{slug}\"), or remove them with DeleteAsync(\"{slug}\") and create the tenant again.");
-        }
-
-        Action<SqliteConnection>? seed = null;
-        if (template is not null)
-        {
-            var source = ExistingFile(template);
-            seed = to =>
+            if (tookOver)
             {
-                using var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
-                from.BackupDatabase(to);
-            };
-        }
+                // The file an interrupted creation may have published: complete, but never catalogued. Build it again.
+                foreach (var file in DurableFiles.CompanionsFirst(path))
+                {
+                    DeleteFile(slug, file);
+                }
+            }
 
-        if (SqliteMigrator.CreateNew(_router, slug, path, seed, cancellationToken) is null)
+            if (Leftovers(slug).FirstOrDefault() is { } leftover)
+            {
+                throw new TenantAlreadyExistsException(slug,
+                    $"Tenant '{slug}' is not catalogued, but {leftover} exists (left by an earlier tenant of that name, a split, or a process without the catalog). " +
+                    $"It was not adopted. Adopt the files with TenantCatalog.ImportAsync(\"{slug}\"), or remove them with DeleteAsync(\"{slug}\") and create the tenant again.");
+            }
+
+            Action<SqliteConnection>? seed = null;
+            if (template is not null)
+            {
+                var source = ExistingFile(template);
+                seed = to =>
+                {
+                    using var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
+                    from.BackupDatabase(to);
+                };
+            }
+
+            if (SqliteMigrator.CreateNew(_router, slug, path, seed, cancellationToken) is null)
+            {
+                throw new TenantAlreadyExistsException(slug,
+                    $"{path} appeared while tenant '{slug}' was being created (another process created the same tenant). Use it, or delete it first.");
+            }
+        }
+        catch
         {
-            throw new TenantAlreadyExistsException(slug,
-                $"{path} appeared while tenant '{slug}' was being created (another process created the same tenant). Use it, or delete it first.");
+            EndCreation(slug);
+            throw;
         }
 
         // The file is durable and published: from here on, the record is written whatever the token says.
-        return Insert(slug, template);
+        return CompleteCreation(slug, template, path);
+    }
+
+    /// <summary>This process, as a <c>creations</c> row names it: its id and its start time (an id alone may be reused).</summary>
+    private static readonly (long Pid, long Started) s_me = (Environment.ProcessId, ProcessStart(Process.GetCurrentProcess()));
+
+    private static long ProcessStart(Process process) => process.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond;
+
+    private static bool IsRunning(long pid, long started)
+    {
+        try
+        {
+            using var process = Process.GetProcessById((int)pid);
+            return Math.Abs(ProcessStart(process) - started) <= 1;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false; // no such process: it ended
+        }
+    }
+
+    /// <summary>
+    /// Records that this process creates <paramref name="slug"/>. Returns true when it took over the creation of a process
+    /// that has died; refuses a creation another running process has under way.
+    /// </summary>
+    private bool BeginCreation(string slug)
+    {
+        using var connection = OpenCatalog();
+        using var relaxed = RelaxedSync(connection);
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT pid, process_started FROM creations WHERE slug = $slug;";
+        command.Parameters.AddWithValue("$slug", slug);
+        command.Parameters.AddWithValue("$pid", s_me.Pid);
+        command.Parameters.AddWithValue("$started", s_me.Started);
+        command.Parameters.AddWithValue("$now", TruncateToSeconds(DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture));
+        bool tookOver = false;
+        using (var reader = command.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                long pid = reader.GetInt64(0), started = reader.GetInt64(1);
+                if ((pid, started) == s_me || IsRunning(pid, started))
+                {
+                    throw new TenantAlreadyExistsException(slug,
+                        $"Tenant '{slug}' is being created by process {pid} right now. Wait for it to finish, or pick another name.");
+                }
+
+                tookOver = true;
+            }
+        }
+
+        command.CommandText = tookOver
+            ? "UPDATE creations SET pid = $pid, process_started = $started, started_at = $now WHERE slug = $slug;"
+            : "INSERT INTO creations (slug, pid, process_started, started_at) VALUES ($slug, $pid, $started, $now);";
+        command.ExecuteNonQuery();
+        transaction.Commit();
+        DurableFiles.Observer?.Invoke("creation-recorded", _router.GetDatabasePath(slug));
+        return tookOver;
+    }
+
+    /// <summary>Removes this process's <c>creations</c> row (a creation that failed before its file was published).</summary>
+    private void EndCreation(string slug)
+    {
+        try
+        {
+            using var connection = OpenCatalog();
+            using var relaxed = RelaxedSync(connection);
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM creations WHERE slug = $slug AND pid = $pid AND process_started = $started;";
+            command.Parameters.AddWithValue("$slug", slug);
+            command.Parameters.AddWithValue("$pid", s_me.Pid);
+            command.Parameters.AddWithValue("$started", s_me.Started);
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // Left behind, the row is taken over by the next CreateAsync of this name once this process has ended.
+        }
+    }
+
+    /// <summary>The record, in the transaction that ends this process's creation (refused when a delete cleared it meanwhile).</summary>
+    private TenantRecord CompleteCreation(string slug, string? template, string path)
+    {
+        var record = new TenantRecord(slug, TenantState.Active, TruncateToSeconds(DateTimeOffset.UtcNow), null, template);
+        using (var connection = OpenCatalog())
+        using (var relaxed = RelaxedSync(connection))
+        using (var transaction = connection.BeginTransaction(deferred: false))
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM creations WHERE slug = $slug AND pid = $pid AND process_started = $started;";
+            command.Parameters.AddWithValue("$slug", slug);
+            command.Parameters.AddWithValue("$pid", s_me.Pid);
+            command.Parameters.AddWithValue("$started", s_me.Started);
+            command.Parameters.AddWithValue("$created", record.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$template", (object?)template ?? DBNull.Value);
+            if (command.ExecuteNonQuery() != 1)
+            {
+                throw new TenantAlreadyExistsException(slug,
+                    $"The creation of tenant '{slug}' was cleared while it ran (DeleteAsync(\"{slug}\") ran meanwhile). Its file {path} was left as it was; delete it with DeleteAsync and create the tenant again.");
+            }
+
+            command.CommandText = $"INSERT INTO tenants ({Columns}) VALUES ($slug, 'active', $created, NULL, $template);";
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        DurableFiles.Observer?.Invoke("catalogued", path);
+        _router.Changed(slug, releasePool: false);
+        return record;
+    }
+
+    /// <summary>
+    /// <c>synchronous = NORMAL</c> on a catalog connection until disposed (then FULL again, the catalog's default): the
+    /// commit is ordered in the log but not fsynced. Only the creation's rows use it (see <see cref="Create"/>).
+    /// </summary>
+    private static RelaxedSynchronous RelaxedSync(SqliteConnection connection)
+    {
+        SqliteConnections.Execute(connection, null, "PRAGMA synchronous = NORMAL;");
+        return new RelaxedSynchronous(connection);
+    }
+
+    private readonly struct RelaxedSynchronous(SqliteConnection connection) : IDisposable
+    {
+        public void Dispose() => SqliteConnections.Execute(connection, null, "PRAGMA synchronous = FULL;");
     }
 
     private TenantRecord Import(string slug, CancellationToken cancellationToken)
@@ -389,7 +552,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
             // The record becomes a tombstone in one transaction: from now on the tenant cannot be entered or created again.
             command.Transaction = transaction;
             command.CommandText =
-                "SELECT (SELECT count(*) FROM tenants WHERE slug = $slug) + (SELECT count(*) FROM tombstones WHERE slug = $slug);";
+                "SELECT (SELECT count(*) FROM tenants WHERE slug = $slug) + (SELECT count(*) FROM tombstones WHERE slug = $slug) + " +
+                "(SELECT count(*) FROM creations WHERE slug = $slug);";
             command.Parameters.AddWithValue("$slug", slug);
             command.Parameters.AddWithValue("$now", TruncateToSeconds(DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture));
             existed |= (long)command.ExecuteScalar()! > 0;
@@ -398,7 +562,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
                 return false;
             }
 
-            command.CommandText = "DELETE FROM tenants WHERE slug = $slug; INSERT OR IGNORE INTO tombstones (slug, deleted_at) VALUES ($slug, $now);";
+            command.CommandText = "DELETE FROM tenants WHERE slug = $slug; DELETE FROM creations WHERE slug = $slug; " +
+                "INSERT OR IGNORE INTO tombstones (slug, deleted_at) VALUES ($slug, $now);";
             command.ExecuteNonQuery();
             transaction.Commit();
         }

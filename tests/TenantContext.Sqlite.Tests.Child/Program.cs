@@ -10,6 +10,8 @@ using Tenancy.Sqlite.Tests.Child;
 //   archive <dataRoot> <tenant>                   TenantCatalog.ArchiveAsync, print "done"
 //   migrate-newer <dataRoot> <tenant>             open the tenant with a release that has a step 4, print "done <version>"
 //   delete-stall <dataRoot> <tenant>              TenantCatalog.DeleteAsync, held just before the database file itself is deleted
+//   create-template-stall <dataRoot> <tenant> <template> <step>
+//                                                 TenantCatalog.CreateAsync(tenant, template), held at its first durable-files step named <step>
 var command = args[0];
 var dataRoot = args[1];
 int delay = 0;
@@ -98,6 +100,30 @@ switch (command)
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA user_version;";
         Console.WriteLine($"done {cmd.ExecuteScalar()}");
+        return 0;
+    }
+
+    case "create-template-stall":
+    {
+        using var router = new SqliteTenantDatabases(Options(o =>
+        {
+            Configure(o, stall: false);
+            o.CreateAnyTenantOnFirstUse = false;
+            o.UseCatalog = true;
+        }));
+        var target = router.GetDatabasePath(args[2]);
+        var stallAt = args[4];
+        DurableFiles.Observer = (step, path) =>
+        {
+            if (step == stallAt && (path.StartsWith(target, StringComparison.Ordinal) || path == Path.GetDirectoryName(target)))
+            {
+                Console.Out.WriteLine($"stalled {step}");
+                Console.Out.Flush();
+                Thread.Sleep(Timeout.Infinite); // the parent kills this process here
+            }
+        };
+        await router.Catalog.CreateAsync(args[2], args[3]);
+        Console.WriteLine("done");
         return 0;
     }
 

@@ -33,7 +33,9 @@ public sealed class DurabilityTests : IDisposable
         int file = steps.FindIndex(s => s.Step == "fsync-file" && s.Path.StartsWith(path + ".tmp-", StringComparison.Ordinal));
         int publish = IndexOf(steps, "publish", path);
         int directory = steps.FindLastIndex(s => s.Step == "fsync-directory" && s.Path == folder);
-        Assert.True(file >= 0 && file < publish && publish < directory, string.Join("\n", steps));
+        int recorded = IndexOf(steps, "creation-recorded", path);
+        int catalogued = IndexOf(steps, "catalogued", path);
+        Assert.True(recorded >= 0 && recorded < file && file < publish && publish < directory && directory < catalogued, string.Join("\n", steps));
         Assert.Contains(steps, s => s.Step == "fsync-directory" && s.Path == Path.GetDirectoryName(folder)); // wikis/ gained wikis/acme
     }
 

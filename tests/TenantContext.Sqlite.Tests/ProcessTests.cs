@@ -166,4 +166,68 @@ public sealed class ProcessTests : IDisposable
             CopyWorldReadable(directory, Path.Combine(to, Path.GetFileName(directory)));
         }
     }
+
+    /// <summary>
+    /// A creation from a template, killed (SIGKILL) at each of its steps: the intent recorded, the new file flushed, published,
+    /// its folder flushed, the record written. Before the record there is no tenant (not listed, not enterable) and the next
+    /// CreateAsync of the name takes the dead creation over; after it, the tenant is whole. Never a file without its record.
+    /// </summary>
+    [Theory]
+    [InlineData("creation-recorded")]
+    [InlineData("fsync-file")]
+    [InlineData("publish")]
+    [InlineData("fsync-directory")]
+    [InlineData("catalogued")]
+    public async Task A_creation_from_a_template_killed_at_any_step_leaves_no_tenant_or_a_whole_one(string step)
+    {
+        using (var router = CatalogRouter())
+        {
+            await router.Catalog.CreateAsync("template");
+            using var connection = router.OpenConnection("template");
+            Db.Exec(connection, "INSERT INTO notes (body) VALUES ('from the template');");
+        }
+
+        using (var child = ChildProcess.Start("create-template-stall", _folder.Path, "acme", "template", step))
+        {
+            await child.WaitForLineAsync(l => l == "stalled " + step, Timeout);
+            child.KillHard();
+        }
+
+        using (var router = CatalogRouter())
+        {
+            if (step == "catalogued")
+            {
+                await AssertWholeCopyAsync(router);
+                return;
+            }
+
+            Assert.Null(await router.Catalog.GetAsync("acme"));
+            Assert.DoesNotContain(await router.Catalog.ListAsync(), r => r.Slug == "acme");
+            var refused = Assert.Throws<TenantUnavailableException>(() => router.OpenConnection("acme").Dispose());
+            Assert.Equal(TenantUnavailableReason.NotFound, refused.Reason);
+
+            await router.Catalog.CreateAsync("acme", fromTemplate: "template");
+            await AssertWholeCopyAsync(router);
+        }
+    }
+
+    private SqliteTenantDatabases CatalogRouter() => new(Db.Options(_folder.Path, o =>
+    {
+        ChildSchemas.Standard(o);
+        o.CreateAnyTenantOnFirstUse = false;
+        o.UseCatalog = true;
+    }));
+
+    private static async Task AssertWholeCopyAsync(SqliteTenantDatabases router)
+    {
+        var record = await router.Catalog.GetAsync("acme");
+        Assert.NotNull(record);
+        Assert.Equal("template", record.Template);
+        var path = router.GetDatabasePath("acme");
+        Assert.Equal("ok", Db.FileScalar(path, "PRAGMA integrity_check;"));
+        Assert.Equal(3L, Db.FileLong(path, "PRAGMA user_version;"));
+        Assert.Equal(1L, Db.FileLong(path, "SELECT count(*) FROM notes WHERE body = 'from the template';"));
+        using var connection = router.OpenConnection("acme");
+        Assert.Equal(ChildSchemas.BackfillRows + 1L, Db.Long(connection, "SELECT count(*) FROM notes;"));
+    }
 }
