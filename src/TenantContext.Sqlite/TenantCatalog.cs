@@ -53,7 +53,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
     /// (never over an existing file) before the record is written, so a record never points at a file that a power loss
     /// could take away. Files left by anything else under the tenant's name (a database, its <c>-wal</c> or <c>-journal</c>, a
     /// storage folder) are never adopted silently: the creation is refused; adopt them with <see cref="ImportAsync"/> or remove
-    /// them with <see cref="DeleteAsync"/>.
+    /// them with <see cref="DeleteAsync"/>. A creation interrupted at any point (a crash, a kill) leaves no tenant: the next
+    /// <see cref="CreateAsync"/> of that name takes it over once its process has ended, and <see cref="DeleteAsync"/> clears it.
     /// </summary>
     /// <param name="tenant">The new tenant's slug.</param>
     /// <param name="fromTemplate">A tenant whose database is copied (it may be in use), or null for an empty, migrated database.</param>
