@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using Tenancy.Npgsql.Tests.Child;
+using Xunit.Abstractions;
+
+namespace Tenancy.Npgsql.Tests;
+
+/// <summary>An online move while the app writes and reads through <c>TenantContext.GetDb()</c>: the fence is a wait, never an error.</summary>
+public sealed class MoveUnderLoadTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Writers_and_readers_through_GetDb_during_an_online_move_see_no_error_lose_no_write_and_never_another_tenants_row()
+    {
+        await using var env = await MoveEnv.CreateAsync();
+        await env.CreateWithDataAsync("acme", pages: 20);
+        await env.CreateWithDataAsync("other", pages: 5);
+        await using var configuration = TenantConfiguration.Build(b => b.UsePostgres(o => MoveSteps.Configure(o, env.ChildArgs[0], env.ChildArgs[1], env.ChildArgs[2])));
+        using var active = TenantContext.UseConfiguration(configuration);
+
+        var acked = new ConcurrentDictionary<long, string>();
+        var errors = new ConcurrentQueue<string>();
+        long nextId = 1_000_000, reads = 0, foreign = 0;
+        using var stop = new CancellationTokenSource();
+        var flows = Enumerable.Range(0, 8).Select(flow => Task.Run(() =>
+        {
+            var tenant = flow < 6 ? "acme" : "other";
+            using (TenantContext.Enter(tenant))
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var id = Interlocked.Increment(ref nextId);
+                    try
+                    {
+                        using var c = (NpgsqlConnection)TenantContext.GetDb().OpenConnection();
+                        using (var insert = new NpgsqlCommand("INSERT INTO pages VALUES ($1, $2)", c))
+                        {
+                            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+                            insert.Parameters.Add(new NpgsqlParameter { Value = tenant });
+                            insert.ExecuteNonQuery();
+                        }
+
+                        acked[id] = tenant;
+                        using var read = new NpgsqlCommand("SELECT count(*) FROM pages WHERE body IN ('acme', 'other') AND body <> $1", c);
+                        read.Parameters.Add(new NpgsqlParameter { Value = tenant });
+                        Interlocked.Add(ref foreign, (long)read.ExecuteScalar()!);
+                        Interlocked.Increment(ref reads);
+                    }
+                    catch (Exception ex) when (ex is NpgsqlException or PostgresTenantException or InvalidOperationException)
+                    {
+                        errors.Enqueue($"{tenant} {id}: {ex.GetType().Name}: {ex.Message}");
+                    }
+                }
+            }
+        })).ToArray();
+
+        await WaitAsync(() => acked.Count >= 100, flows);
+        var report = await configuration.GetPostgres().Catalog.MoveAsync("acme", "s1");
+        var atSwitch = acked.Count;
+        await WaitAsync(() => acked.Count >= atSwitch + 100, flows); // writing goes on, on the new place
+        await stop.CancelAsync();
+        await Task.WhenAll(flows).WaitAsync(Timeout);
+
+        output.WriteLine($"{acked.Count} writes and {reads} reads, {errors.Count} errors; {report}");
+        Assert.Equal(TenantMoveMode.Online, report.Mode);
+        Assert.Empty(errors);
+        Assert.Equal(0L, foreign);
+        var there = (await env.Second.ScalarAsync<long[]>("SELECT array_agg(id) FROM tenant_acme.pages WHERE id >= 1000000", env.S1Db)).ToHashSet();
+        var here = (await env.First.ScalarAsync<long[]>("SELECT array_agg(id) FROM tenant_other.pages WHERE id >= 1000000", env.MainDb)).ToHashSet();
+        Assert.All(acked, w => Assert.Contains(w.Key, w.Value == "acme" ? there : here)); // no acknowledged write was lost
+        Assert.Equal(acked.Count(w => w.Value == "acme"), there.Count);                     // and none landed twice or elsewhere
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, Task[] flows)
+    {
+        var until = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.DoesNotContain(flows, f => f.IsCompleted);
+            Assert.True(DateTime.UtcNow < until, "the flows made no progress in time");
+            await Task.Delay(20);
+        }
+    }
+}
