@@ -13,13 +13,15 @@ internal sealed record PostgresPlacement(
     string SchemaName,
     string DatabaseName,
     long Epoch,
-    string? RoleName)
+    string? RoleName,
+    bool Moving = false)
 {
     /// <summary>
     /// The identity of the connection pool serving this placement: one per schema or database tenant (and catalog key, so
-    /// a later tenant of the same name never shares a pool with a deleted one), one per shard database for rows tenants.
+    /// a later tenant of the same name never shares a pool with a deleted one), one per shard database for rows tenants;
+    /// while the tenant is marked as moving, an unpooled one of its own (<see cref="PostgresMoveLease"/>).
     /// </summary>
-    internal string PoolKey { get; } = Isolation switch
+    internal string PoolKey { get; } = Moving ? $"moving|{Shard}|{DatabaseName}|{SchemaName}|{Key}" : Isolation switch
     {
         PostgresIsolation.Rows => $"rows|{Shard}|{DatabaseName}",
         PostgresIsolation.Database => $"database|{Shard}|{DatabaseName}|{Key}",
@@ -34,6 +36,6 @@ internal sealed record PostgresPlacement(
         _ => $"schema \"{SchemaName}\" of database \"{DatabaseName}\" on shard '{Shard}'",
     };
 
-    internal static PostgresPlacement From(PostgresTenantRecord r, string? roleName) =>
-        new(r.Slug, r.Key, r.Shard, r.Isolation, r.SchemaName, r.DatabaseName, r.Epoch, roleName);
+    internal static PostgresPlacement From(PostgresTenantRecord r, string? roleName, bool moving = false) =>
+        new(r.Slug, r.Key, r.Shard, r.Isolation, r.SchemaName, r.DatabaseName, r.Epoch, roleName, moving);
 }

@@ -337,10 +337,10 @@ internal sealed class PostgresPools : IDisposable
         return false;
     }
 
-    /// <summary>Retires every pool serving <paramref name="slug"/>'s own schema or database (delete, move).</summary>
+    /// <summary>Retires every pool serving <paramref name="slug"/>'s own schema or database, or its moving connections (delete, move).</summary>
     internal void RetireTenant(string slug)
     {
-        foreach (var pool in _pools.Values.Where(p => p.Placement.Isolation != PostgresIsolation.Rows && p.Placement.Slug == slug).ToList())
+        foreach (var pool in _pools.Values.Where(p => (p.Placement.Isolation != PostgresIsolation.Rows || p.Placement.Moving) && p.Placement.Slug == slug).ToList())
         {
             _pools.TryRemove(new KeyValuePair<string, PostgresPool>(pool.Key, pool));
             pool.Retire(onlyIfIdle: false);

@@ -18,8 +18,11 @@ namespace Tenancy.Npgsql;
 /// then routes there and closes the pool of the old placement. So within one staleness window of the mark every process
 /// reads the catalog per open, and every connection opened after the switch (the catalog's commit) goes to the new
 /// placement. All processes must use the same <see cref="PostgresTenantOptions.CatalogStaleness"/> (or the mover the
-/// longest). Connections opened before the switch are stopped by the move's write fence: their writes wait, then fail
-/// once the old schema is renamed away; they never land in the old place.
+/// longest). While the tenant is moving, each connection is a server session of its own holding the tenant's move lease
+/// (<see cref="PostgresMoveLease"/>): the move's fence waits for every open connection to close, and an open during the
+/// fence waits for it (at most the connection's command timeout), then follows the switch. A write at the switch waits;
+/// it neither fails nor lands in the old place. A connection held open across the whole fence delays the move instead,
+/// which gives up after <see cref="TenantMoveOptions.FenceLockTimeout"/> and rolls back.
 /// </remarks>
 public sealed class PostgresTenantDatabase : ITenantDatabase
 {
@@ -82,8 +85,80 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
     private async ValueTask<NpgsqlConnection> OpenCoreAsync(bool async, CancellationToken cancellationToken)
     {
-        var placement = await PlacementAsync(async, cancellationToken).ConfigureAwait(false);
-        return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var placement = await PlacementAsync(async, cancellationToken).ConfigureAwait(false);
+            if (!placement.Moving)
+            {
+                return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A moving tenant: the connection holds a lease that the move's fence waits for (and that waits for the fence);
+            // once held, the catalog is read again, and a switch made meanwhile means this connection is closed and the
+            // next one opened on the new placement. An open that finds the old place gone does the same.
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+                await PostgresMoveLease.HoldAsync(connection, placement, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or PostgresRoutingException && attempt < 3)
+            {
+                await CloseAsync(connection, async).ConfigureAwait(false);
+                if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
+                continue;
+            }
+            catch
+            {
+                await CloseAsync(connection, async).ConfigureAwait(false);
+                throw;
+            }
+
+            if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false) || attempt == 3)
+            {
+                return connection;
+            }
+
+            await CloseAsync(connection, async).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> (same key and epoch).</summary>
+    private async ValueTask<bool> StillAtAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
+    {
+        var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
+        if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch)
+        {
+            return true;
+        }
+
+        if (record is not null && record.State == TenantState.Active)
+        {
+            Remember(record);
+        }
+
+        return false;
+    }
+
+    private static async ValueTask CloseAsync(NpgsqlConnection? connection, bool async)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+
+        if (async)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            connection.Dispose();
+        }
     }
 
     private async ValueTask<PostgresPlacement> PlacementAsync(bool async, CancellationToken cancellationToken)
@@ -124,9 +199,9 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
     {
         var changes = _router.CatalogChanges;
         var old = _placement;
-        var placement = old is not null && old.Key == record.Key && old.Epoch == record.Epoch
+        var placement = old is not null && old.Key == record.Key && old.Epoch == record.Epoch && old.Moving == record.IsMoving
             ? old
-            : PostgresPlacement.From(record, _router.RoleFor(record.Isolation, record.SchemaName));
+            : PostgresPlacement.From(record, _router.RoleFor(record.Isolation, record.SchemaName), record.IsMoving);
         if (old is not null && old.PoolKey != placement.PoolKey)
         {
             _router.RetirePool(old); // the old placement is never routed to again by this object

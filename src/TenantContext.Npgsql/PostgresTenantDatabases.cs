@@ -58,10 +58,10 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         Configuration?.Forget(slug);
     }
 
-    /// <summary>Closes the pool of a schema or database placement this process no longer routes to (it moved).</summary>
+    /// <summary>Closes the pool of a schema or database placement (or a moving tenant's) this process no longer routes to.</summary>
     internal void RetirePool(PostgresPlacement placement)
     {
-        if (placement.Isolation != PostgresIsolation.Rows)
+        if (placement.Isolation != PostgresIsolation.Rows || placement.Moving)
         {
             _pools.Retire(placement.PoolKey);
         }
@@ -239,7 +239,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
     private NpgsqlDataSource CreateDataSource(PostgresPlacement placement)
     {
         var b = Options.ConnectionFor(placement, actAsRole: true);
-        b.Pooling = true;
+        b.Pooling = !placement.Moving; // a moving tenant's connections each hold a lease of their own (PostgresMoveLease)
         b.MaxPoolSize = Options.MaxConnectionsPerShard;
         b.MinPoolSize = 0;
 

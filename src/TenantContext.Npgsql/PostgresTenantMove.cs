@@ -195,6 +195,9 @@ internal sealed class PostgresTenantMove
             var listed = await PostgresTableCopy.ListAsync(source, fence, from.SchemaName, cancellationToken).ConfigureAwait(false);
             try
             {
+                // Every connection routed to the tenant while it is marked as moving holds a lease: wait for them all to close
+                // (new ones wait for this fence), then lock the tables against anything else.
+                await ExecuteAsync(source, fence, PostgresMoveLease.FenceSql(record.Key), cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(source, fence,
                     $"LOCK TABLE {string.Join(", ", listed.Select(t => schema + "." + PostgresNames.Quote(t.Name)).Append(schema + "." + PostgresMigrator.HistoryTable))} IN EXCLUSIVE MODE",
                     cancellationToken).ConfigureAwait(false);
@@ -202,7 +205,7 @@ internal sealed class PostgresTenantMove
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
                 throw new PostgresTenantException(_tenant,
-                    $"Moving tenant '{_tenant}' stopped: its in-flight writes did not finish within the fence's wait ({_options.FenceLockTimeout.TotalSeconds:0.###} s). " +
+                    $"Moving tenant '{_tenant}' stopped: its open connections and in-flight writes did not finish within the fence's wait ({_options.FenceLockTimeout.TotalSeconds:0.###} s). " +
                     "Nothing was changed and the tenant serves as before. Retry at a quieter moment, or with a longer TenantMoveOptions.FenceLockTimeout.", ex);
             }
 
@@ -296,7 +299,7 @@ internal sealed class PostgresTenantMove
         Enter(TenantMovePhase.Switched);
         try
         {
-            await fence.CommitAsync(CancellationToken.None).ConfigureAwait(false); // lifts the fence; blocked writers find the schema gone
+            await fence.CommitAsync(CancellationToken.None).ConfigureAwait(false); // lifts the fence; waiting opens follow the switch
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {

@@ -51,10 +51,9 @@ public sealed class MoveProcessTests(ITestOutputHelper output)
         Assert.All(acked, id => Assert.Contains(id, target));              // no acknowledged write was lost
         Assert.All(old, id => Assert.Contains(id, target));                // the old place holds nothing the new one lacks
         Assert.True(old.Length < target.Count, "writes after the switch reached the new place only");
-        Assert.All(errors, e => Assert.Contains("does not exist", e));     // a write caught at the fence fails; it never lands in the old place
-        Assert.True(errors.Count <= 2, string.Join("\n", errors));
+        Assert.Empty(errors);                                               // a write caught at the fence waits, then lands in the new place
         Assert.True(report.FenceDuration > TimeSpan.Zero);
-        output.WriteLine($"{acked.Count} writes acknowledged, {errors.Count} failed at the fence; {report}");
+        output.WriteLine($"{acked.Count} writes acknowledged, {errors.Count} failed; {report}");
     }
 
     [Theory]
