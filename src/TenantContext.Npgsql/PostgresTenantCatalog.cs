@@ -376,16 +376,17 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     }
 
     /// <summary>
-    /// Moves a tenant to another shard, and/or between schema and database isolation, verified and crash-safe. The tenant is
-    /// marked as moving and its target built from the migrations (the source must be at the code's latest version). Online
-    /// (<see cref="TenantMoveMode.Online"/>, chosen when both servers allow it): PostgreSQL logical replication copies the
-    /// tables at one snapshot and keeps them in step while the tenant serves; then a brief write fence waits for the last
-    /// changes. Offline: the fence is taken first and the tables are copied by binary COPY under it. Either way, under the
-    /// fence (writes wait, reads go on) the sequences are set, every table is verified (row count and ordered hash) and
-    /// every sequence, and the catalog is switched (epoch + 1) while the old schema is renamed away, so writes that waited
-    /// at the fence fail rather than land in the old place. Routers follow: every connection opened after the switch goes
-    /// to the target (see <see cref="PostgresTenantDatabase"/>). The old copy is then dropped, or kept
-    /// (<see cref="TenantMoveOptions.KeepSource"/>).
+    /// Moves a tenant to another shard, and/or between shared rows, schema and database isolation, verified and crash-safe.
+    /// The tenant is marked as moving and its target built from the migrations (the source must be at the code's latest
+    /// version). Online (<see cref="TenantMoveMode.Online"/>, chosen when both servers allow it, for schema and database
+    /// tenants): PostgreSQL logical replication copies the tables at one snapshot and keeps them in step while the tenant
+    /// serves; then a brief write fence waits for the last changes. Offline: the fence is taken first and the tables are
+    /// copied under it (binary COPY; for a move from or to shared rows, the tenant's rows of every table with the tenant
+    /// column, <see cref="PostgresTenantOptions.TenantColumn"/>). Either way, under the fence (the tenant's connections
+    /// wait) the sequences are set, every table is verified (row count and ordered hash of the tenant's rows) and every
+    /// sequence, and the catalog is switched (epoch + 1). Routers follow: a connection that waited at the fence, and every
+    /// one opened after the switch, goes to the target (see <see cref="PostgresTenantDatabase"/>). The old copy is then
+    /// dropped (a rows tenant's rows deleted from the shared tables), or kept (<see cref="TenantMoveOptions.KeepSource"/>).
     /// </summary>
     /// <remarks>
     /// Interrupted at any point (cancelled, process killed, connection lost), the tenant serves from exactly one place: before
@@ -396,15 +397,15 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     /// </remarks>
     /// <param name="tenant">The tenant's slug.</param>
     /// <param name="toShard">The shard to move to (may be its own shard when <paramref name="isolation"/> changes).</param>
-    /// <param name="isolation">The isolation there (the tenant's own when null): schema or database.</param>
+    /// <param name="isolation">The isolation there (the tenant's own when null): rows, schema or database.</param>
     /// <param name="options">Dry run, mode, keeping the old copy, the fence's lock wait, the replication's time limits.</param>
     /// <param name="progress">Receives each phase as it starts.</param>
     /// <param name="cancellationToken">Cancels the move before its switch (it then rolls back).</param>
     /// <returns>The report: phases with times, tables with rows, bytes and hashes, sequences, the fence's duration.</returns>
     /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
     /// <exception cref="TenantMoveVerificationException">Source and target differ: nothing was switched, the target was dropped.</exception>
-    /// <exception cref="NotSupportedException">A move from or to shared rows (not supported yet).</exception>
-    /// <exception cref="PostgresTenantException">Another move of the tenant is running, it is archived, its version differs from the code's, an online move was required but is not possible, replication failed or was too slow, or the fence could not be taken in time.</exception>
+    /// <exception cref="ArgumentException">The shard is not configured, there is nothing to move, or <see cref="TenantMoveOptions.KeepSource"/> for a rows tenant.</exception>
+    /// <exception cref="PostgresTenantException">Another move of the tenant is running, it is archived, its version differs from the code's, an online move was required but is not possible, replication failed or was too slow, the fence could not be taken in time, or a moved row's key already exists in the target's shared table.</exception>
     public Task<TenantMoveReport> MoveAsync(string tenant, string toShard, PostgresIsolation? isolation = null, TenantMoveOptions? options = null,
         IProgress<TenantMoveProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -100,10 +100,12 @@ internal sealed class PostgresTenantMove
             throw new ArgumentException($"Tenant '{_tenant}' already lives on shard '{to.Shard}' as {PostgresTenantCatalog.IsolationText(to.Isolation)}: there is nothing to move.", "toShard");
         }
 
-        if (from.Isolation == PostgresIsolation.Rows || to.Isolation == PostgresIsolation.Rows)
+        var shared = from.Isolation == PostgresIsolation.Rows || to.Isolation == PostgresIsolation.Rows;
+        if (from.Isolation == PostgresIsolation.Rows && _options.KeepSource)
         {
-            throw new NotSupportedException(
-                $"Moving tenant '{_tenant}' from or to shared rows is not supported yet: only schema and database tenants move (between shards, and between schema and database).");
+            throw new ArgumentException(
+                $"KeepSource keeps a schema or database under another name; tenant '{_tenant}' lives in shared rows, which cannot be kept beside other " +
+                "tenants' rows. Move it without KeepSource (back its rows up first if you want a copy). Nothing was changed.", "options");
         }
 
         await using var source = await OpenAsync(from, role: false, cancellationToken).ConfigureAwait(false);
@@ -119,7 +121,7 @@ internal sealed class PostgresTenantMove
         string? modeReason;
         await using (var targetShard = await OpenAdminAsync(to.Shard, cancellationToken).ConfigureAwait(false))
         {
-            var blocker = await PostgresLogicalCopy.BlockerAsync(from, to, source, targetShard, cancellationToken).ConfigureAwait(false);
+            var blocker = shared ? RowsOffline : await PostgresLogicalCopy.BlockerAsync(from, to, source, targetShard, cancellationToken).ConfigureAwait(false);
             if (_options.Mode == TenantMoveMode.Online && blocker is not null)
             {
                 throw new PostgresTenantException(_tenant, $"Tenant '{_tenant}' cannot move online: {blocker}. Nothing was changed; fix that, or move with TenantMoveOptions.Mode = TenantMoveMode.Offline.");
@@ -127,6 +129,19 @@ internal sealed class PostgresTenantMove
 
             mode = _options.Mode ?? (blocker is null ? TenantMoveMode.Online : TenantMoveMode.Offline);
             modeReason = _options.Mode is null ? blocker : null;
+        }
+
+        if (_options.DryRun && shared)
+        {
+            var planned = new List<TenantMoveTable>();
+            foreach (var table in (await PostgresRowsCopy.ListAsync(source, null, from.SchemaName, Options, cancellationToken).ConfigureAwait(false)).Owned)
+            {
+                var (count, size) = await PostgresRowsCopy.SizeAsync(source, from.SchemaName, table, PostgresRowsCopy.Filter(table, from), cancellationToken).ConfigureAwait(false);
+                planned.Add(new TenantMoveTable(table.Name, count, size, null, null));
+            }
+
+            Enter(TenantMovePhase.Done);
+            return Report(from, to, planned, [], TimeSpan.Zero, null, leftover, record.Epoch) with { DryRun = true, Mode = mode, ModeReason = modeReason };
         }
 
         if (_options.DryRun)
@@ -142,7 +157,9 @@ internal sealed class PostgresTenantMove
             return Report(from, to, planned, [], TimeSpan.Zero, null, leftover, record.Epoch) with { DryRun = true, Mode = mode, ModeReason = modeReason };
         }
 
-        if (await ExistsAsync(to, to.Isolation == PostgresIsolation.Database ? to.DatabaseName : to.SchemaName, cancellationToken).ConfigureAwait(false))
+        if (to.Isolation == PostgresIsolation.Rows
+                ? await RowsExistAsync(to, cancellationToken).ConfigureAwait(false)
+                : await ExistsAsync(to, to.Isolation == PostgresIsolation.Database ? to.DatabaseName : to.SchemaName, cancellationToken).ConfigureAwait(false))
         {
             throw new TenantAlreadyExistsException(_tenant,
                 $"Cannot move tenant '{_tenant}' to {to.Where}: it already exists there, and no earlier move of this tenant recorded it. Check what it " +
@@ -198,9 +215,12 @@ internal sealed class PostgresTenantMove
                 // Every connection routed to the tenant while it is marked as moving holds a lease: wait for them all to close
                 // (new ones wait for this fence), then lock the tables against anything else.
                 await ExecuteAsync(source, fence, PostgresMoveLease.FenceSql(record.Key), cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(source, fence,
-                    $"LOCK TABLE {string.Join(", ", listed.Select(t => schema + "." + PostgresNames.Quote(t.Name)).Append(schema + "." + PostgresMigrator.HistoryTable))} IN EXCLUSIVE MODE",
-                    cancellationToken).ConfigureAwait(false);
+                if (from.Isolation != PostgresIsolation.Rows) // shared tables stay writable for the other tenants: the leases fence this one
+                {
+                    await ExecuteAsync(source, fence,
+                        $"LOCK TABLE {string.Join(", ", listed.Select(t => schema + "." + PostgresNames.Quote(t.Name)).Append(schema + "." + PostgresMigrator.HistoryTable))} IN EXCLUSIVE MODE",
+                        cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
@@ -216,75 +236,86 @@ internal sealed class PostgresTenantMove
                 throw new PostgresTenantException(_tenant, $"Tenant '{_tenant}' was migrated while the move prepared: run the move again.");
             }
 
-            var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
-            if (logical is not null)
+            if (shared)
             {
-                Enter(TenantMovePhase.CatchingUp);
-                await logical.CatchUpAsync(sourceAdmin!, targetAdmin!, _options.CatchUpTimeout, cancellationToken).ConfigureAwait(false);
-                foreach (var table in listed)
-                {
-                    bytes[table.Name] = table.Bytes;
-                }
+                await CopyRowsAsync(from, to, source, fence, target, tables, sequences, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                Enter(TenantMovePhase.Copying);
-            }
-
-            await using var copy = await target.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(target, copy, SessionSettings, cancellationToken).ConfigureAwait(false);
-            if (logical is null)
-            {
-                if (listed.Count > 0)
+                var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
+                if (logical is not null)
                 {
-                    await ExecuteAsync(target, copy, $"TRUNCATE {string.Join(", ", listed.Select(t => PostgresNames.Quote(to.SchemaName) + "." + PostgresNames.Quote(t.Name)))}", cancellationToken).ConfigureAwait(false);
+                    Enter(TenantMovePhase.CatchingUp);
+                    await logical.CatchUpAsync(sourceAdmin!, targetAdmin!, _options.CatchUpTimeout, cancellationToken).ConfigureAwait(false);
+                    foreach (var table in listed)
+                    {
+                        bytes[table.Name] = table.Bytes;
+                    }
+                }
+                else
+                {
+                    Enter(TenantMovePhase.Copying);
                 }
 
+                await using var copy = await target.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(target, copy, SessionSettings, cancellationToken).ConfigureAwait(false);
+                if (logical is null)
+                {
+                    if (listed.Count > 0)
+                    {
+                        await ExecuteAsync(target, copy, $"TRUNCATE {string.Join(", ", listed.Select(t => PostgresNames.Quote(to.SchemaName) + "." + PostgresNames.Quote(t.Name)))}", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    foreach (var table in listed)
+                    {
+                        Report(TenantMovePhase.Copying, table.Name);
+                        bytes[table.Name] = await PostgresTableCopy.CopyAsync(source, from.SchemaName, target, to.SchemaName, table, cancellationToken).ConfigureAwait(false);
+                        _bytes += bytes[table.Name];
+                    }
+                }
+
+                var sourceSequences = await PostgresTableCopy.SequencesAsync(source, fence, from.SchemaName, cancellationToken).ConfigureAwait(false);
+                foreach (var (name, last) in sourceSequences)
+                {
+                    await PostgresTableCopy.SetSequenceAsync(target, copy, to.SchemaName, name, last, cancellationToken).ConfigureAwait(false);
+                }
+
+                Enter(TenantMovePhase.Verifying);
                 foreach (var table in listed)
                 {
-                    Report(TenantMovePhase.Copying, table.Name);
-                    bytes[table.Name] = await PostgresTableCopy.CopyAsync(source, from.SchemaName, target, to.SchemaName, table, cancellationToken).ConfigureAwait(false);
-                    _bytes += bytes[table.Name];
+                    Report(TenantMovePhase.Verifying, table.Name);
+                    var (rows, sourceHash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
+                    var (targetRows, targetHash) = await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
+                    if (rows != targetRows || sourceHash != targetHash)
+                    {
+                        throw new TenantMoveVerificationException(_tenant, table.Name,
+                            $"source {rows} rows, hash {sourceHash}; target {targetRows} rows, hash {targetHash}");
+                    }
+
+                    tables.Add(new TenantMoveTable(table.Name, rows, bytes[table.Name], sourceHash, targetHash));
                 }
-            }
 
-            var sourceSequences = await PostgresTableCopy.SequencesAsync(source, fence, from.SchemaName, cancellationToken).ConfigureAwait(false);
-            foreach (var (name, last) in sourceSequences)
-            {
-                await PostgresTableCopy.SetSequenceAsync(target, copy, to.SchemaName, name, last, cancellationToken).ConfigureAwait(false);
-            }
-
-            Enter(TenantMovePhase.Verifying);
-            foreach (var table in listed)
-            {
-                Report(TenantMovePhase.Verifying, table.Name);
-                var (rows, sourceHash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
-                var (targetRows, targetHash) = await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
-                if (rows != targetRows || sourceHash != targetHash)
+                var targetSequences = (await PostgresTableCopy.SequencesAsync(target, copy, to.SchemaName, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Name, s => s.LastValue, StringComparer.Ordinal);
+                foreach (var (name, last) in sourceSequences)
                 {
-                    throw new TenantMoveVerificationException(_tenant, table.Name,
-                        $"source {rows} rows, hash {sourceHash}; target {targetRows} rows, hash {targetHash}");
+                    var got = targetSequences.GetValueOrDefault(name);
+                    if (!targetSequences.ContainsKey(name) || got != last)
+                    {
+                        throw new TenantMoveVerificationException(_tenant, name, $"sequence: source last value {last?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unused"}, target {got?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unused or missing"}");
+                    }
+
+                    sequences.Add(new TenantMoveSequence(name, last, got));
                 }
 
-                tables.Add(new TenantMoveTable(table.Name, rows, bytes[table.Name], sourceHash, targetHash));
+                await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            var targetSequences = (await PostgresTableCopy.SequencesAsync(target, copy, to.SchemaName, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Name, s => s.LastValue, StringComparer.Ordinal);
-            foreach (var (name, last) in sourceSequences)
-            {
-                var got = targetSequences.GetValueOrDefault(name);
-                if (!targetSequences.ContainsKey(name) || got != last)
-                {
-                    throw new TenantMoveVerificationException(_tenant, name, $"sequence: source last value {last?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unused"}, target {got?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unused or missing"}");
-                }
-
-                sequences.Add(new TenantMoveSequence(name, last, got));
-            }
-
-            await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
 
             Enter(TenantMovePhase.Switching);
-            await ExecuteAsync(source, fence, $"ALTER SCHEMA {schema} RENAME TO {PostgresNames.Quote(move.MovedName)}", cancellationToken).ConfigureAwait(false);
+            if (from.Isolation != PostgresIsolation.Rows)
+            {
+                await ExecuteAsync(source, fence, $"ALTER SCHEMA {schema} RENAME TO {PostgresNames.Quote(move.MovedName)}", cancellationToken).ConfigureAwait(false);
+            }
+
             await move.SwitchAsync(_catalog.DataSource, _tenant, cancellationToken).ConfigureAwait(false);
             switched = true;
         }
@@ -313,6 +344,91 @@ internal sealed class PostgresTenantMove
         var kept = await FinishAsync(move).ConfigureAwait(false);
         Enter(TenantMovePhase.Done);
         return Report(from, to, tables, sequences, fenceDuration, kept, leftover, record.Epoch + 1) with { Mode = mode, ModeReason = modeReason };
+    }
+
+    private const string RowsOffline =
+        "the tenant's rows share their tables with other tenants: a move from or to shared rows copies them under the write fence (online moves of rows are not built)";
+
+    /// <summary>
+    /// Under the fence, a move from or to shared rows: the tenant-owned tables' rows of the tenant copied (all rows of a schema
+    /// or database side, the tenant's rows of a rows side), the other tables of a schema source checked to hold nothing the
+    /// target lacks, every table verified by count and ordered hash, sequences raised to the source's; committed on the target.
+    /// </summary>
+    private async Task CopyRowsAsync(PostgresPlacement from, PostgresPlacement to, NpgsqlConnection source, NpgsqlTransaction fence, NpgsqlConnection target,
+        List<TenantMoveTable> tables, List<TenantMoveSequence> sequences, CancellationToken cancellationToken)
+    {
+        Enter(TenantMovePhase.Copying);
+        await PostgresRowsCopy.SetTenantAsync(source, fence, from, cancellationToken).ConfigureAwait(false);
+        await using var copy = await target.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(target, copy, SessionSettings, cancellationToken).ConfigureAwait(false);
+        await PostgresRowsCopy.SetTenantAsync(target, copy, to, cancellationToken).ConfigureAwait(false);
+        var (owned, others) = await PostgresRowsCopy.ListAsync(source, fence, from.SchemaName, Options, cancellationToken).ConfigureAwait(false);
+        if (from.Isolation != PostgresIsolation.Rows)
+        {
+            // A schema or database becoming rows: a table without the tenant column cannot carry its rows into shared tables.
+            foreach (var table in others)
+            {
+                var (count, hash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
+                if (count > 0 && (await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table.Name, cancellationToken).ConfigureAwait(false)).Hash != hash)
+                {
+                    throw new PostgresTenantException(_tenant,
+                        $"Table \"{table.Name}\" of tenant '{_tenant}' has {count} rows but no tenant column (\"{(Options.TenantColumns.TryGetValue(table.Name, out var c) ? c : Options.TenantColumn)}\"), " +
+                        "so its rows cannot move into shared tables (and the target's differ). Add the column in a migration step, or name the table's tenant " +
+                        "column in PostgresTenantOptions.TenantColumns. Nothing was switched.");
+                }
+            }
+        }
+
+        if (to.Isolation != PostgresIsolation.Rows && owned.Count > 0)
+        {
+            await ExecuteAsync(target, copy, $"TRUNCATE {string.Join(", ", owned.Select(t => PostgresNames.Quote(to.SchemaName) + "." + PostgresNames.Quote(t.Name)))}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in owned)
+        {
+            Report(TenantMovePhase.Copying, table.Name);
+            bytes[table.Name] = await PostgresRowsCopy.CopyAsync(source, fence, from.SchemaName, PostgresRowsCopy.Filter(table, from), target, copy, to.SchemaName, table, _tenant, cancellationToken).ConfigureAwait(false);
+            _bytes += bytes[table.Name];
+        }
+
+        sequences.AddRange(await PostgresRowsCopy.RaiseSequencesAsync(source, fence, from.SchemaName, target, copy, to.SchemaName, _tenant, cancellationToken).ConfigureAwait(false));
+
+        Enter(TenantMovePhase.Verifying);
+        foreach (var table in owned)
+        {
+            Report(TenantMovePhase.Verifying, table.Name);
+            var (count, sourceHash) = await PostgresRowsCopy.HashAsync(source, fence, from.SchemaName, table, PostgresRowsCopy.Filter(table, from), cancellationToken).ConfigureAwait(false);
+            var (targetCount, targetHash) = await PostgresRowsCopy.HashAsync(target, copy, to.SchemaName, table, PostgresRowsCopy.Filter(table, to), cancellationToken).ConfigureAwait(false);
+            if (count != targetCount || sourceHash != targetHash)
+            {
+                throw new TenantMoveVerificationException(_tenant, table.Name,
+                    $"source {count} rows, hash {sourceHash}; target {targetCount} rows of the tenant, hash {targetHash}" +
+                    (from.Isolation == PostgresIsolation.Rows ? "" : $" (rows whose \"{table.TenantColumn}\" is not the tenant's do not count on the target)"));
+            }
+
+            tables.Add(new TenantMoveTable(table.Name, count, bytes[table.Name], sourceHash, targetHash));
+        }
+
+        foreach (var s in sequences)
+        {
+            if (s.SourceValue is { } value && !(s.TargetValue >= value))
+            {
+                throw new TenantMoveVerificationException(_tenant, s.Sequence, $"sequence: source last value {value}, target {s.TargetValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unused"}");
+            }
+        }
+
+        await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the target shard's shared tables already hold rows of the tenant.</summary>
+    private async Task<bool> RowsExistAsync(PostgresPlacement to, CancellationToken cancellationToken)
+    {
+        await using var admin = await OpenAdminAsync(to.Shard, cancellationToken).ConfigureAwait(false);
+        await using var read = await admin.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await PostgresRowsCopy.SetTenantAsync(admin, read, to, cancellationToken).ConfigureAwait(false);
+        var (owned, _) = await PostgresRowsCopy.ListAsync(admin, read, to.SchemaName, Options, cancellationToken).ConfigureAwait(false);
+        return await PostgresRowsCopy.FirstWithRowsAsync(admin, read, to.SchemaName, owned, to, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     private static async Task DisposeAsync(params NpgsqlConnection?[] connections)
@@ -403,6 +519,13 @@ internal sealed class PostgresTenantMove
             throw new PostgresTenantException(_tenant, $"Refusing to drop {move.To.Where}: the catalog routes tenant '{_tenant}' there.");
         }
 
+        if (move.To.Isolation == PostgresIsolation.Rows)
+        {
+            await using var admin = await OpenAdminAsync(move.To.Shard, CancellationToken.None).ConfigureAwait(false);
+            await PostgresRowsCopy.DeleteAsync(admin, move.To, Options, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         await _catalog.DropDataAsync(move.To, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -419,7 +542,11 @@ internal sealed class PostgresTenantMove
         string? kept = null;
         await using (var admin = await OpenAdminAsync(move.From.Shard, CancellationToken.None).ConfigureAwait(false))
         {
-            if (move.From.Isolation == PostgresIsolation.Database)
+            if (move.From.Isolation == PostgresIsolation.Rows)
+            {
+                await PostgresRowsCopy.DeleteAsync(admin, move.From, Options, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (move.From.Isolation == PostgresIsolation.Database)
             {
                 var db = PostgresNames.Quote(move.From.DatabaseName);
                 if (move.KeepSource)

@@ -113,6 +113,22 @@ public sealed class PostgresTenantOptions
     /// </summary>
     public bool LoadServerTypesPerTenant { get; set; }
 
+    /// <summary>
+    /// The column that says which tenant a shared row belongs to, in the tables of <see cref="PostgresIsolation.Rows"/>
+    /// tenants (<c>tenant_id</c> by default; the app's own, e.g. <c>website_id</c>). An integer column holds the tenant's
+    /// catalog key (<see cref="PostgresTenantRecord.Key"/>, as <see cref="PostgresTenantSettings.TenantKey"/> carries it), a
+    /// text column its slug. Moves of rows tenants copy, verify and delete the tenant's rows in every table of the shard's
+    /// <c>public</c> schema that has this column (or the one <see cref="TenantColumns"/> names for it); other tables are
+    /// shared and are not moved. Schema and database tenants keep the column when promoted from rows.
+    /// </summary>
+    public string TenantColumn { get; set; } = "tenant_id";
+
+    /// <summary>
+    /// Tables whose tenant column has another name than <see cref="TenantColumn"/>, by table name: e.g.
+    /// <c>o.TenantColumns["websites"] = "id"</c> when each website's own row is keyed by its catalog key.
+    /// </summary>
+    public IDictionary<string, string> TenantColumns { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>How many tenants <c>MigrateAllAsync</c> migrates at once on one shard (4 by default), whatever the parallelism asked.</summary>
     public int MaxMigrationsPerShard { get; set; } = 4;
 
@@ -172,6 +188,10 @@ public sealed class PostgresTenantOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerShard, 1, nameof(MaxConnectionsPerShard));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMigrationsPerShard, 1, nameof(MaxMigrationsPerShard));
         ArgumentOutOfRangeException.ThrowIfLessThan(CatalogStaleness, TimeSpan.Zero, nameof(CatalogStaleness));
+        if (string.IsNullOrWhiteSpace(TenantColumn) || TenantColumns.Any(c => string.IsNullOrWhiteSpace(c.Key) || string.IsNullOrWhiteSpace(c.Value)))
+        {
+            throw new ArgumentException("TenantColumn (and every TenantColumns entry) must name a column, e.g. o.TenantColumn = \"website_id\".", nameof(TenantColumn));
+        }
     }
 
     private static string MessageQuote(string? value) => value is null ? "(null)" : $"'{value}'";

@@ -13,7 +13,7 @@ public sealed class TenantMoveOptions
     /// Keep the old copy after the switch instead of dropping it: a schema is renamed to
     /// <c>tenancy_moved_{key}_{epoch}</c> in its database; a database tenant's database is renamed to that name on its server.
     /// Nothing routes to it any more; drop it yourself once you no longer want it. False by default (dropped once verified
-    /// and switched).
+    /// and switched). Not for a rows tenant (its rows share tables with other tenants and are deleted from them).
     /// </summary>
     public bool KeepSource { get; set; }
 

@@ -67,17 +67,10 @@ namespace Tenancy.Npgsql.Tests.Child
 
         public static PostgresTenantOptions Options(string catalog, string main, string s1)
         {
-            var o = new PostgresTenantOptions();
-            Configure(o, catalog, main, s1);
-            return o;
-        }
-
-        public static void Configure(PostgresTenantOptions o, string catalog, string main, string s1)
-        {
-            o.Catalog = catalog;
-            o.CatalogStaleness = Staleness;
+            var o = new PostgresTenantOptions { Catalog = catalog, CatalogStaleness = Staleness };
             o.AddShard("main", main).AddShard("s1", s1);
             Add(o.Migrations);
+            return o;
         }
 
         public static void Add(PostgresMigrationCollection migrations) => migrations

@@ -10,8 +10,11 @@ namespace Tenancy.Npgsql.Tests;
 /// </summary>
 internal sealed class MoveEnv : IAsyncDisposable
 {
-    private MoveEnv(PostgresTestCluster first, PostgresTestCluster second, string catalogDb, string mainDb, string s1Db)
+    private readonly Action<PostgresTenantOptions> _steps;
+
+    private MoveEnv(PostgresTestCluster first, PostgresTestCluster second, string catalogDb, string mainDb, string s1Db, Action<PostgresTenantOptions>? steps)
     {
+        _steps = steps ?? (o => MoveSteps.Add(o.Migrations));
         First = first;
         Second = second;
         CatalogDb = catalogDb;
@@ -36,11 +39,13 @@ internal sealed class MoveEnv : IAsyncDisposable
     /// <summary>The catalog, main and s1 connection strings: the child process's first arguments.</summary>
     public string[] ChildArgs => [First.ConnectionString(CatalogDb), First.ConnectionString(MainDb), Second.ConnectionString(S1Db)];
 
-    public static async Task<MoveEnv> CreateAsync(Action<PostgresTenantOptions>? configure = null)
+    /// <param name="configure">Options on top of the environment's.</param>
+    /// <param name="steps">The migrations and tenant columns (the move steps by default).</param>
+    public static async Task<MoveEnv> CreateAsync(Action<PostgresTenantOptions>? configure = null, Action<PostgresTenantOptions>? steps = null)
     {
         var first = await PostgresTestCluster.SharedAsync();
         var second = await PostgresTestCluster.SharedAsync(1);
-        var env = new MoveEnv(first, second, await first.CreateDatabaseAsync("cat"), await first.CreateDatabaseAsync("main"), await second.CreateDatabaseAsync("s1"));
+        var env = new MoveEnv(first, second, await first.CreateDatabaseAsync("cat"), await first.CreateDatabaseAsync("main"), await second.CreateDatabaseAsync("s1"), steps);
         env.Router = env.NewRouter(configure);
         return env;
     }
@@ -48,9 +53,19 @@ internal sealed class MoveEnv : IAsyncDisposable
     /// <summary>Another router over the same catalog and shards: a second process's view.</summary>
     public PostgresTenantDatabases NewRouter(Action<PostgresTenantOptions>? configure = null)
     {
-        var o = MoveSteps.Options(ChildArgs[0], ChildArgs[1], ChildArgs[2]);
+        var o = new PostgresTenantOptions();
+        Configure(o);
         configure?.Invoke(o);
         return new PostgresTenantDatabases(o);
+    }
+
+    /// <summary>Fills options as this environment's routers have them (for <c>UsePostgres</c>).</summary>
+    public void Configure(PostgresTenantOptions o)
+    {
+        o.Catalog = ChildArgs[0];
+        o.CatalogStaleness = MoveSteps.Staleness;
+        o.AddShard("main", ChildArgs[1]).AddShard("s1", ChildArgs[2]);
+        _steps(o);
     }
 
     /// <summary>A schema tenant on <paramref name="shard"/> with <paramref name="pages"/> pages and two comments per page.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Npgsql;
-using Tenancy.Npgsql.Tests.Child;
 using Xunit.Abstractions;
 
 namespace Tenancy.Npgsql.Tests;
@@ -16,7 +15,7 @@ public sealed class MoveUnderLoadTests(ITestOutputHelper output)
         await using var env = await MoveEnv.CreateAsync();
         await env.CreateWithDataAsync("acme", pages: 20);
         await env.CreateWithDataAsync("other", pages: 5);
-        await using var configuration = TenantConfiguration.Build(b => b.UsePostgres(o => MoveSteps.Configure(o, env.ChildArgs[0], env.ChildArgs[1], env.ChildArgs[2])));
+        await using var configuration = TenantConfiguration.Build(b => b.UsePostgres(env.Configure));
         using var active = TenantContext.UseConfiguration(configuration);
 
         var acked = new ConcurrentDictionary<long, string>();
