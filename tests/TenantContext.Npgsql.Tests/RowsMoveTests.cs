@@ -10,7 +10,7 @@ namespace Tenancy.Npgsql.Tests;
 public sealed class RowsMoveTests(ITestOutputHelper output)
 {
     /// <summary>The website builder's shape: sites keyed by the catalog key, pages and tags carrying site_id, a shared lookup table.</summary>
-    private static void Steps(PostgresTenantOptions o)
+    internal static void Steps(PostgresTenantOptions o)
     {
         o.Isolation = PostgresIsolation.Rows;
         o.TenantColumn = "site_id";
@@ -29,7 +29,7 @@ public sealed class RowsMoveTests(ITestOutputHelper output)
     private static Task<MoveEnv> EnvAsync() => MoveEnv.CreateAsync(steps: Steps);
 
     /// <summary>A rows tenant with its site row, <paramref name="pages"/> pages (ids from <paramref name="firstPage"/>, or the sequence) and a tag on each.</summary>
-    private static async Task<long> CreateAsync(MoveEnv env, string tenant, string shard, int pages, long? firstPage = null)
+    internal static async Task<long> CreateAsync(MoveEnv env, string tenant, string shard, int pages, long? firstPage = null)
     {
         var key = (await env.Catalog.CreateAsync(tenant, shard, PostgresIsolation.Rows)).Key;
         await using var c = await env.Router.GetDatabase(tenant).OpenConnectionAsync();
