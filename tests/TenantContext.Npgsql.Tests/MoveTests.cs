@@ -178,7 +178,7 @@ public sealed class MoveTests(ITestOutputHelper output)
         Assert.Contains("already lives on shard 'main'", (await Assert.ThrowsAsync<ArgumentException>(() => env.Catalog.MoveAsync("acme", "main"))).Message);
         Assert.Contains("not configured", (await Assert.ThrowsAsync<ArgumentException>(() => env.Catalog.MoveAsync("acme", "nowhere"))).Message);
         await Assert.ThrowsAsync<TenantUnavailableException>(() => env.Catalog.MoveAsync("ghost", "s1"));
-        await Assert.ThrowsAsync<NotSupportedException>(() => env.Catalog.MoveAsync("acme", "s1", PostgresIsolation.Rows));
+        Assert.Contains("no tenant column", (await Assert.ThrowsAsync<PostgresTenantException>(() => env.Catalog.MoveAsync("acme", "s1", PostgresIsolation.Rows))).Message); // its tables have no tenant_id
         await env.Second.ExecuteAsync("CREATE SCHEMA tenant_acme", env.S1Db);
         Assert.Contains("already exists there", (await Assert.ThrowsAsync<TenantAlreadyExistsException>(() => env.Catalog.MoveAsync("acme", "s1"))).Message);
         Assert.Equal(("main", 1L), ((await env.Catalog.GetAsync("acme"))!.Shard, (await env.Catalog.GetAsync("acme"))!.Epoch));
