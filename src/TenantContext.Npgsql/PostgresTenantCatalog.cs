@@ -183,7 +183,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         var made = false;
         try
         {
-            made = await ProvisionAsync(placement, cancellationToken).ConfigureAwait(false);
+            made = await ProvisionAsync(placement, existingRole: false, cancellationToken).ConfigureAwait(false);
             int version;
             if (how == PostgresIsolation.Schema && template is null)
             {
@@ -236,7 +236,10 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     }
 
     /// <summary>Makes the tenant's schema (and role) or database. Returns whether something was made (to undo on failure).</summary>
-    internal async Task<bool> ProvisionAsync(PostgresPlacement placement, CancellationToken cancellationToken)
+    /// <param name="placement">Where.</param>
+    /// <param name="existingRole">The schema's role exists already on this server (a move between two shards of one server): only the schema is made.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    internal async Task<bool> ProvisionAsync(PostgresPlacement placement, bool existingRole, CancellationToken cancellationToken)
     {
         if (placement.Isolation == PostgresIsolation.Rows)
         {
@@ -255,7 +258,11 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             }
 
             var schema = PostgresNames.Quote(placement.SchemaName);
-            if (placement.RoleName is { } role)
+            if (placement.RoleName is { } owner && existingRole)
+            {
+                await ExecuteAsync(admin, $"CREATE SCHEMA {schema} AUTHORIZATION {PostgresNames.Quote(owner)}", cancellationToken).ConfigureAwait(false);
+            }
+            else if (placement.RoleName is { } role)
             {
                 var r = PostgresNames.Quote(role);
                 await ExecuteAsync(admin, $"CREATE ROLE {r} NOLOGIN; GRANT {r} TO CURRENT_USER", cancellationToken).ConfigureAwait(false);

@@ -183,7 +183,7 @@ internal sealed class PostgresTenantMove
         try
         {
             Enter(TenantMovePhase.BuildingTarget);
-            await _catalog.ProvisionAsync(to, cancellationToken).ConfigureAwait(false);
+            await _catalog.ProvisionAsync(to, SharesRole(move), cancellationToken).ConfigureAwait(false);
             await using var target = await OpenAsync(to, role: true, cancellationToken).ConfigureAwait(false);
             await _router.Migrator.MigrateAsync(to, target, cancellationToken).ConfigureAwait(false);
 
@@ -526,6 +526,14 @@ internal sealed class PostgresTenantMove
             return;
         }
 
+        if (SharesRole(move))
+        {
+            // The role is the source's too (one server): only the half-built schema goes.
+            await using var admin = await OpenAdminAsync(move.To.Shard, CancellationToken.None).ConfigureAwait(false);
+            await PostgresTenantCatalog.ExecuteAsync(admin, $"DROP SCHEMA IF EXISTS {PostgresNames.Quote(move.To.SchemaName)} CASCADE", CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         await _catalog.DropDataAsync(move.To, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -573,7 +581,7 @@ internal sealed class PostgresTenantMove
                 else
                 {
                     await PostgresTenantCatalog.ExecuteAsync(admin, $"DROP SCHEMA IF EXISTS {moved} CASCADE; DROP SCHEMA IF EXISTS {original} CASCADE", CancellationToken.None).ConfigureAwait(false);
-                    if (move.From.RoleName is { } role && !(move.To.Isolation == PostgresIsolation.Schema && move.To.RoleName == role && SameServer(move.From.Shard, move.To.Shard)))
+                    if (move.From.RoleName is { } role && !SharesRole(move))
                     {
                         await PostgresTenantCatalog.ExecuteAsync(admin,
                             $"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = {PostgresTenantCatalog.Literal(role)}) THEN " +
@@ -608,6 +616,10 @@ internal sealed class PostgresTenantMove
             }
         }
     }
+
+    /// <summary>Whether source and target are schemas of one role on one server (EnforceWithRoles, two shards of one server): the role is made once, dropped never by the move.</summary>
+    private bool SharesRole(PostgresMoveRecord move) =>
+        move.To.Isolation == PostgresIsolation.Schema && move.From.RoleName is { } role && move.To.RoleName == role && SameServer(move.From.Shard, move.To.Shard);
 
     private bool SameServer(string a, string b)
     {

@@ -185,6 +185,50 @@ public sealed class MoveTests(ITestOutputHelper output)
         Assert.Equal(0L, await env.MoveRowsAsync());
     }
 
+    [Fact]
+    public async Task With_roles_a_schema_tenant_moves_between_two_shards_of_one_server_keeping_its_role_and_a_rolled_back_attempt_keeps_it_too()
+    {
+        await using var env = await MoveEnv.CreateAsync();
+        env.Router.Dispose();
+        var s2 = await env.First.CreateDatabaseAsync("s2");
+        await using var router = env.NewRouter(o =>
+        {
+            o.EnforceWithRoles = true;
+            o.AddShard("s2", env.First.ConnectionString(s2));
+        });
+        const string role = "tenant_acme";
+        await router.Catalog.CreateAsync("acme");
+        await router.Catalog.CreateAsync("other", "s2");
+        await using (var c = await router.GetDatabase("acme").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO pages SELECT i, 'p' FROM generate_series(1, 5) i");
+        }
+
+        using var cts = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => router.Catalog.MoveAsync("acme", "s2",
+            progress: new Sync(p => { if (p.Phase == TenantMovePhase.Verifying) { cts.Cancel(); } }), cancellationToken: cts.Token));
+        await using (var c = await router.GetDatabase("acme").OpenConnectionAsync())
+        {
+            Assert.Equal(5L, await c.ScalarAsync<long>("SELECT count(*) FROM pages")); // the role and its source survived the roll-back
+        }
+
+        var report = await router.Catalog.MoveAsync("acme", "s2");
+
+        Assert.All(report.Tables, t => Assert.True(t.Verified));
+        Assert.Equal(("s2", s2), ((await router.Catalog.GetAsync("acme"))!.Shard, (await router.Catalog.GetAsync("acme"))!.DatabaseName));
+        Assert.Equal(role, await env.First.ScalarAsync<string>("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'tenant_acme'", s2));
+        Assert.False(await MoveEnv.SchemaExistsAsync(env.First, env.MainDb, "tenant_acme"));
+        await using (var c = await router.GetDatabase("acme").OpenConnectionAsync())
+        {
+            Assert.Equal((5L, role), (await c.ScalarAsync<long>("SELECT count(*) FROM pages"), await c.ScalarAsync<string>("SELECT current_user::text")));
+        }
+
+        await using (var c = await router.GetDatabase("other").OpenConnectionAsync())
+        {
+            await Assert.ThrowsAsync<global::Npgsql.PostgresException>(() => c.ScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages")); // still apart
+        }
+    }
+
     /// <summary>Progress reported on the mover's own flow (Progress&lt;T&gt; would post it elsewhere, later).</summary>
     internal sealed class Sync(Action<TenantMoveProgress> report) : IProgress<TenantMoveProgress>
     {
