@@ -427,8 +427,9 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     /// <summary>
     /// Checks every tenant against the code and against each other: its schema or database exists, its own recorded version
     /// equals the latest migration and the catalog's copy, and its tables and columns match those of most tenants at the
-    /// latest version (drift: a hand-made change, a step applied differently). One query per shard database (and one per
-    /// database tenant), not one per tenant.
+    /// latest version, whatever their shard (drift: a hand-made change, a step applied differently). A rows tenant is
+    /// checked through its shard's shared tables, against the other shards' (<see cref="CheckShardsAsync"/>). One query per
+    /// shard database (and one per database tenant), not one per tenant.
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>One result per tenant, in slug order.</returns>
@@ -436,6 +437,9 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     {
         var latest = _router.Migrator.LatestVersion;
         var (tenants, facts) = await InspectAsync(cancellationToken).ConfigureAwait(false);
+        var shards = tenants.Any(t => t.Isolation == PostgresIsolation.Rows)
+            ? (await CheckShardsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Shard, StringComparer.Ordinal)
+            : [];
         var reference = tenants
             .Where(t => t.Isolation != PostgresIsolation.Rows && facts[t.Slug] is { Version: var v } && v == latest)
             .GroupBy(t => facts[t.Slug]!.Fingerprint)
@@ -472,7 +476,68 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
                 }
             }
 
+            if (t.Isolation == PostgresIsolation.Rows && shards.TryGetValue(t.Shard, out var shard))
+            {
+                problems.AddRange(shard.Problems.Select(p => $"Its shard '{t.Shard}': {p}"));
+            }
+
             results.Add(new PostgresTenantCheck(t.Slug, t.Version, f?.Version, f?.Fingerprint, problems));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Checks every configured shard's shared tables (the <c>public</c> schema its rows tenants share) against the code and
+    /// the other shards: a shard whose recorded version differs from the code's latest, or whose tables and columns differ
+    /// from those of most shards at the latest version (ties: the default shard's), has drifted. A shard whose shared tables
+    /// were never migrated is reported only when rows tenants live on it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>One result per configured shard, in the order they were added.</returns>
+    public async Task<IReadOnlyList<PostgresShardCheck>> CheckShardsAsync(CancellationToken cancellationToken = default)
+    {
+        var latest = _router.Migrator.LatestVersion;
+        var withRows = (await ListAsync(includeArchived: true, cancellationToken).ConfigureAwait(false))
+            .Where(t => t.Isolation == PostgresIsolation.Rows).Select(t => t.Shard).ToHashSet(StringComparer.Ordinal);
+        var facts = new List<(string Shard, PostgresTenantInspection.SchemaFacts Facts)>();
+        foreach (var shard in Options.Shards.Keys)
+        {
+            await using var connection = await _router.OpenShardConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+            var found = (await PostgresTenantInspection.ReadAsync(connection, ["public"], cancellationToken).ConfigureAwait(false)).GetValueOrDefault("public");
+            facts.Add((shard, found ?? new PostgresTenantInspection.SchemaFacts(0, 0, 0, "", 0)));
+        }
+
+        var reference = facts
+            .Where(f => f.Facts.Version == latest)
+            .GroupBy(f => f.Facts.Fingerprint)
+            .OrderByDescending(g => g.Count())
+            .ThenByDescending(g => g.Any(f => f.Shard == Options.DefaultShard))
+            .FirstOrDefault();
+        var results = new List<PostgresShardCheck>(facts.Count);
+        foreach (var (shard, f) in facts)
+        {
+            var problems = new List<string>();
+            if ((f.Version ?? 0) == 0)
+            {
+                if (withRows.Contains(shard))
+                {
+                    problems.Add($"Its shared tables were never migrated, yet rows tenants live on it: run MigrateAllAsync (or open one of its tenants).");
+                }
+            }
+            else if (f.Version != latest)
+            {
+                problems.Add(f.Version < latest
+                    ? $"Its shared tables are at version {f.Version}, behind the code's {latest} (and other shards): run MigrateAllAsync."
+                    : $"Its shared tables are at version {f.Version}, newer than the code's {latest}: deploy the newer release.");
+            }
+            else if (reference is not null && f.Fingerprint != reference.Key)
+            {
+                problems.Add($"Its shared tables or columns differ from those of shard '{reference.First().Shard}' at the same version {latest} (drift between shards): " +
+                             "compare the two and fix by a migration step.");
+            }
+
+            results.Add(new PostgresShardCheck(shard, f.Version ?? 0, f.Fingerprint, problems));
         }
 
         return results;

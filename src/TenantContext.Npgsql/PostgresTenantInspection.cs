@@ -15,6 +15,17 @@ public sealed record PostgresTenantCheck(string Slug, int CatalogVersion, int? T
     public bool Healthy => Problems.Count == 0;
 }
 
+/// <summary>What <see cref="PostgresTenantCatalog.CheckShardsAsync"/> found for one shard's shared tables (those of its rows tenants, in its <c>public</c> schema).</summary>
+/// <param name="Shard">The shard.</param>
+/// <param name="Version">The version its shared tables' own <c>tenancy_migrations</c> records (0 when they were never migrated).</param>
+/// <param name="Fingerprint">A hash of its shared tables, columns and column types.</param>
+/// <param name="Problems">What is wrong, each with what to do; empty when the shard is in step with the code and the other shards.</param>
+public sealed record PostgresShardCheck(string Shard, int Version, string Fingerprint, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when nothing is wrong.</summary>
+    public bool Healthy => Problems.Count == 0;
+}
+
 /// <summary>What <see cref="PostgresTenantCatalog.StatsAsync"/> measured for one tenant.</summary>
 /// <param name="Slug">The tenant.</param>
 /// <param name="Shard">Its shard.</param>
@@ -25,17 +36,20 @@ public sealed record PostgresTenantCheck(string Slug, int CatalogVersion, int? T
 /// <param name="RowsEstimate">The planner's row estimate over its tables (<c>reltuples</c>; for rows tenants: all tenants' rows).</param>
 public sealed record PostgresTenantStats(string Slug, string Shard, PostgresIsolation Isolation, int Version, int Tables, long SizeBytes, long RowsEstimate);
 
-/// <summary>Drift checks and sizes, one query per shard (and per database tenant) rather than one per tenant.</summary>
+/// <summary>
+/// Drift checks and sizes, one query per shard (and per database tenant) rather than one per tenant. The migration history
+/// and an online move's beacon table (<see cref="PostgresLogicalCopy.BeaconTable"/>) are not the tenant's tables.
+/// </summary>
 internal static class PostgresTenantInspection
 {
     private const string PerSchemaSql = """
         SELECT n.nspname,
-               count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname <> 'tenancy_migrations')::int,
-               coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p')), 0)::bigint,
-               coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname <> 'tenancy_migrations'), 0)::bigint,
+               count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon'))::int,
+               coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname <> 'tenancy_move_beacon'), 0)::bigint,
+               coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon')), 0)::bigint,
                (SELECT md5(coalesce(string_agg(t.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY t.relname, a.attnum), ''))
                   FROM pg_class t JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-                 WHERE t.relnamespace = n.oid AND t.relkind IN ('r', 'p') AND t.relname <> 'tenancy_migrations')
+                 WHERE t.relnamespace = n.oid AND t.relkind IN ('r', 'p') AND t.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon'))
           FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
          WHERE n.nspname = ANY($1)
          GROUP BY n.oid, n.nspname
