@@ -9,7 +9,9 @@ namespace Tenancy.Npgsql;
 /// on first use. Reach it with <c>configuration.GetPostgres().Catalog</c> or <see cref="TenantConfiguration.Catalog"/>.
 /// </summary>
 /// <remarks>
-/// <para><b>Tables.</b> <c>tenancy.shards(name)</c> lists the shards ever configured; <c>tenancy.tenants</c> holds one row
+/// <para><b>Tables.</b> <c>tenancy.shards(name, connection_string)</c> lists the shards ever configured, each with the
+/// connection string the last process to use the catalog gave <see cref="PostgresTenantOptions.AddShard"/>, <b>without its
+/// password</b> (see <see cref="ReadShardsAsync"/>), and whether it is that process's default shard; <c>tenancy.tenants</c> holds one row
 /// per tenant: <c>key</c> (a <c>bigint</c> identity, never reused), <c>slug</c> (unique), <c>state</c>, the placement
 /// (<c>shard</c>, <c>isolation</c>, <c>schema_name</c>, <c>database_name</c>, <c>epoch</c>), <c>version</c> and the last
 /// migration outcome. A tenant's own <c>tenancy_migrations</c> table (in its schema or database) is authoritative for its
@@ -44,6 +46,8 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             migrated_at timestamptz,
             migration_error text);
         CREATE INDEX IF NOT EXISTS tenants_version ON tenancy.tenants (version);
+        ALTER TABLE tenancy.shards ADD COLUMN IF NOT EXISTS connection_string text;
+        ALTER TABLE tenancy.shards ADD COLUMN IF NOT EXISTS is_default boolean NOT NULL DEFAULT false;
         ALTER TABLE tenancy.tenants ADD COLUMN IF NOT EXISTS moving boolean NOT NULL DEFAULT false;
         CREATE TABLE IF NOT EXISTS tenancy.moves (
             slug text PRIMARY KEY,
@@ -587,6 +591,54 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         return (tenants, facts);
     }
 
+    /// <summary>
+    /// Reads the shard map of a catalog database without configuring anything: each shard's name and the connection string
+    /// the app registered with <see cref="PostgresTenantOptions.AddShard"/> (recorded, or updated, when an app process first
+    /// uses the catalog). This is how a tool given only the catalog (<c>tenantctl --postgres</c>) reaches the shards.
+    /// </summary>
+    /// <remarks>
+    /// Passwords are never stored: the recorded strings have <c>Password</c> and <c>SSL Password</c> removed. Whoever reads
+    /// them supplies the credentials: Npgsql reads the <c>PGPASSWORD</c> environment variable and the pgpass file
+    /// (<c>~/.pgpass</c>, <c>PGPASSFILE</c> or <c>Passfile=</c>) by itself, or the caller sets
+    /// <see cref="NpgsqlConnectionStringBuilder.Password"/> before connecting.
+    /// </remarks>
+    /// <param name="catalogConnectionString">The connection string of the catalog database (<see cref="PostgresTenantOptions.Catalog"/>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The shards in the order they were first registered (empty when the catalog was never used); <see cref="PostgresShardRecord.IsDefault"/> marks the last user's <see cref="PostgresTenantOptions.DefaultShard"/>.</returns>
+    public static async Task<IReadOnlyList<PostgresShardRecord>> ReadShardsAsync(string catalogConnectionString, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(catalogConnectionString);
+        var b = new NpgsqlConnectionStringBuilder(catalogConnectionString) { Pooling = false };
+        await using var connection = new NpgsqlConnection(b.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        bool table, column;
+        await using (var exists = new NpgsqlCommand(
+            "SELECT to_regclass('tenancy.shards') IS NOT NULL, EXISTS (SELECT FROM pg_attribute " +
+            "WHERE attrelid = to_regclass('tenancy.shards') AND attname = 'is_default' AND NOT attisdropped)", connection))
+        await using (var reader = await exists.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (table, column) = (reader.GetBoolean(0), reader.GetBoolean(1));
+        }
+
+        if (!table)
+        {
+            return [];
+        }
+
+        // A catalog last used by a version that did not record connection strings has names only.
+        await using var command = new NpgsqlCommand(
+            $"SELECT name, {(column ? "connection_string, is_default" : "NULL::text, false")}, added_at FROM tenancy.shards ORDER BY added_at, name", connection);
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var shards = new List<PostgresShardRecord>();
+        while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            shards.Add(new PostgresShardRecord(rows.GetString(0), rows.IsDBNull(1) ? null : rows.GetString(1), rows.GetBoolean(2), rows.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return shards;
+    }
+
     /// <summary>Reads one record (sync when <paramref name="async"/> is false).</summary>
     internal async ValueTask<PostgresTenantRecord?> ReadAsync(string tenant, bool async, CancellationToken cancellationToken)
     {
@@ -634,18 +686,27 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         await using var connection = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
         await using var transaction = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
         await using var create = new NpgsqlCommand(CreateSql, connection, transaction);
-        await using var shards = new NpgsqlCommand("INSERT INTO tenancy.shards (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", connection, transaction);
+        await using var shards = new NpgsqlCommand(
+            "INSERT INTO tenancy.shards (name, connection_string) SELECT * FROM unnest($1::text[], $2::text[]) " +
+            "ON CONFLICT (name) DO UPDATE SET connection_string = EXCLUDED.connection_string " +
+            "WHERE tenancy.shards.connection_string IS DISTINCT FROM EXCLUDED.connection_string", connection, transaction);
         shards.Parameters.Add(new NpgsqlParameter { Value = Options.Shards.Keys.ToArray() });
+        shards.Parameters.Add(new NpgsqlParameter { Value = Options.Shards.Values.Select(PostgresShardRecord.WithoutSecrets).ToArray() });
+        await using var byDefault = new NpgsqlCommand(
+            "UPDATE tenancy.shards SET is_default = (name = $1) WHERE is_default IS DISTINCT FROM (name = $1)", connection, transaction);
+        byDefault.Parameters.Add(new NpgsqlParameter { Value = Options.DefaultShard! });
         if (async)
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await shards.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await byDefault.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
             create.ExecuteNonQuery();
             shards.ExecuteNonQuery();
+            byDefault.ExecuteNonQuery();
             transaction.Commit();
         }
 

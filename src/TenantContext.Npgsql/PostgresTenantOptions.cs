@@ -24,6 +24,12 @@ public sealed class PostgresTenantOptions
     /// tenants share its tables, and <see cref="PostgresIsolation.Database"/> tenants get a database of their own on the
     /// same server (with the same credentials).
     /// </summary>
+    /// <remarks>
+    /// The catalog records each shard's name and connection string when a process first uses it (and updates the string
+    /// when a process gives another), so tools given only the catalog (<c>tenantctl --postgres</c>) can reach the shards.
+    /// The password is never recorded: such tools supply it themselves (<c>PGPASSWORD</c>, a pgpass file, or their own
+    /// connection string's password). See <see cref="PostgresTenantCatalog.ReadShardsAsync"/>.
+    /// </remarks>
     /// <param name="name">The shard's name, recorded in the catalog (a valid tenant slug: <c>main</c>, <c>eu-2</c>).</param>
     /// <param name="connectionString">An Npgsql connection string to the shard's database.</param>
     /// <returns>These options, for chaining.</returns>

@@ -18,6 +18,43 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public async Task The_catalog_records_each_shards_connection_string_without_its_password_and_the_default_shard_and_follows_a_change()
+    {
+        await using var env = await PgEnv.CreateAsync(); // the catalog is not used yet
+        Assert.Empty(await PostgresTenantCatalog.ReadShardsAsync(env.Cluster.ConnectionString(env.CatalogDb)));
+
+        var withPassword = new PostgresTenantOptions { Catalog = env.Cluster.ConnectionString(env.CatalogDb) };
+        withPassword.AddShard("main", env.Cluster.ConnectionString(env.ShardDbs[0], "Password=s3cret"));
+        withPassword.Migrations.Add(1, "init", PgEnv.PagesSql);
+        await using (var app = new PostgresTenantDatabases(withPassword))
+        {
+            await app.Catalog.ListAsync();
+        }
+
+        var shard = Assert.Single(await PostgresTenantCatalog.ReadShardsAsync(env.Cluster.ConnectionString(env.CatalogDb)));
+        Assert.Equal("main", shard.Name);
+        var recorded = new global::Npgsql.NpgsqlConnectionStringBuilder(shard.ConnectionString);
+        Assert.Equal((env.ShardDbs[0], env.Cluster.Port, "postgres"), (recorded.Database, recorded.Port, recorded.Username));
+        Assert.Null(recorded.Password);
+        Assert.True(shard.IsDefault);
+        Assert.DoesNotContain("s3cret", shard.ConnectionString, StringComparison.Ordinal);
+
+        var moved = new PostgresTenantOptions { Catalog = withPassword.Catalog };
+        moved.AddShard("main", env.Cluster.ConnectionString(env.ShardDbs[0], "Application Name=next"));
+        moved.AddShard("eu-2", env.Cluster.ConnectionString(env.ShardDbs[0]));
+        moved.DefaultShard = "eu-2";
+        await using (var app = new PostgresTenantDatabases(moved))
+        {
+            await app.Catalog.ListAsync();
+        }
+
+        var after = await PostgresTenantCatalog.ReadShardsAsync(withPassword.Catalog);
+        Assert.Equal(["main", "eu-2"], after.Select(s => s.Name));
+        Assert.Equal("next", new global::Npgsql.NpgsqlConnectionStringBuilder(after[0].ConnectionString).ApplicationName);
+        Assert.Equal([false, true], after.Select(s => s.IsDefault));
+    }
+
+    [Fact]
     public async Task An_archive_by_another_process_stops_new_connections_here()
     {
         await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);
