@@ -32,13 +32,30 @@ internal sealed class CommandContext : IAsyncDisposable
 
     public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
 
-    /// <summary>The store named by the global options.</summary>
-    /// <param name="create">Whether this verb may create the data root and its catalog.</param>
-    public TenantStore Store(bool create = false) => _store ??= StoreFactory.Open(Parse, _globals, create);
+    /// <summary>The store named by the global options (a SQLite data root or a PostgreSQL platform catalog), opened once.</summary>
+    /// <param name="create">Whether this verb may create the data root and its catalog (SQLite).</param>
+    public async Task<TenantStore> StoreAsync(bool create = false)
+        => _store ??= await StoreFactory.OpenAsync(Parse, _globals, create, StoreOptions, CancellationToken).ConfigureAwait(false);
+
+    /// <summary>Further PostgreSQL options a verb sets before the store opens (the app's values it was given on the command line).</summary>
+    public Action<Tenancy.Npgsql.PostgresTenantOptions>? StoreOptions { get; set; }
 
     /// <summary>The store, which this verb needs to be a SQLite data root.</summary>
-    public SqliteStore Sqlite(bool create = false) => Store(create) as SqliteStore
-        ?? throw CliException.Usage($"`{Verb}` works on a SQLite data root only: pass --data-root DIR.");
+    public async Task<SqliteStore> SqliteAsync(bool create = false)
+    {
+        if (_store is null && StoreFactory.IsPostgres(Parse, _globals))
+        {
+            throw CliException.Usage($"`{Verb}` works on a SQLite data root only: pass --data-root DIR instead of --postgres.");
+        }
+
+        return await StoreAsync(create).ConfigureAwait(false) as SqliteStore
+            ?? throw CliException.Usage($"`{Verb}` works on a SQLite data root only: pass --data-root DIR.");
+    }
+
+    /// <summary>The store, which this verb needs to be a PostgreSQL platform catalog.</summary>
+    public async Task<PostgresStore> PostgresAsync()
+        => await StoreAsync().ConfigureAwait(false) as PostgresStore
+            ?? throw CliException.Usage($"`{Verb}` works on a PostgreSQL platform catalog only: pass --postgres CONNSTRING (the catalog database).");
 
     /// <summary>Refuses a destructive verb without <c>--yes</c>; nothing has been changed when it throws.</summary>
     public void RequireYes(Option<bool> yes, string whatWouldHappen)

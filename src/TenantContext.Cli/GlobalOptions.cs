@@ -10,12 +10,24 @@ internal sealed class GlobalOptions
 {
     public const string DataRootVariable = "TENANTCTL_DATA_ROOT";
 
+    public const string PostgresVariable = "TENANTCTL_POSTGRES";
+
     public Option<string?> DataRoot { get; } = new("--data-root")
     {
         Description = $"The SQLite data root: the folder that holds platform.db and the tenant files (UseSqlite's DataRoot). Default: ${DataRootVariable}.",
         HelpName = "DIR",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DataRootVariable) is { Length: > 0 } value ? value : null,
+    };
+
+    public Option<string?> Postgres { get; } = new("--postgres")
+    {
+        Description = "The PostgreSQL platform catalog: a connection string to the catalog database (UsePostgres' Catalog); the shards and their " +
+            "connection strings come from it. Passwords are never stored in the catalog: the shards get this string's password (same user), " +
+            $"or PGPASSWORD, or a pgpass file. Default: ${PostgresVariable}.",
+        HelpName = "CONNSTRING",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value ? value : null,
     };
 
     public Option<string> PathTemplate { get; } = new("--path-template")
@@ -44,7 +56,8 @@ internal sealed class GlobalOptions
     public Option<string?> Migrations { get; } = new("--migrations")
     {
         Description = "The app's schema steps: a folder of numbered .sql files (0001_init.sql, 0002_add_index.sql, …), or ASSEMBLY.dll[:TYPE] " +
-            "where TYPE has 'public static void Configure(SqliteMigrationCollection migrations)'.",
+            "where TYPE has 'public static void Configure(SqliteMigrationCollection migrations)' (SQLite) or " +
+            "'public static void Configure(PostgresMigrationCollection migrations)' (PostgreSQL).",
         HelpName = "DIR|ASSEMBLY",
         Recursive = true,
     };
@@ -55,5 +68,5 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [DataRoot, PathTemplate, StorageTemplate, CatalogFile, Migrations, Json];
+    public IEnumerable<Option> All => [DataRoot, Postgres, PathTemplate, StorageTemplate, CatalogFile, Migrations, Json];
 }

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Tenancy.Cli.Commands;
 using Tenancy.Cli.Output;
+using Tenancy.Npgsql;
 using Tenancy.Sqlite;
 
 namespace Tenancy.Cli;
@@ -31,7 +33,8 @@ internal static class Tenantctl
     public static RootCommand BuildRoot(GlobalOptions globals)
     {
         var root = new RootCommand(
-            "tenantctl — operate TenantContext tenants: lifecycle, migrations, backups, checks and the split of a shared database.\n" +
+            "tenantctl — operate TenantContext tenants: lifecycle, migrations, backups, checks and the split of a shared database (SQLite, --data-root), " +
+            "shards and moves (PostgreSQL, --postgres).\n" +
             "Exit codes: 0 ok, 1 error, 2 usage (nothing changed), 3 some tenants failed, 4 verification mismatch, 130 interrupted.");
         foreach (var option in globals.All)
         {
@@ -53,6 +56,8 @@ internal static class Tenantctl
             InspectCommands.Check(globals),
             InspectCommands.Stats(globals),
             SplitCommand.Create(globals),
+            MoveCommand.Create(globals),
+            ShardsCommand.Create(globals),
             DoctorCommand.Create(globals),
         ];
         foreach (var command in commands)
@@ -64,7 +69,8 @@ internal static class Tenantctl
             "tenantctl --data-root data list",
             "tenantctl --data-root data create acme",
             "tenantctl --data-root data --migrations migrations migrate --all",
-            "tenantctl list --data-root data --json");
+            "tenantctl list --data-root data --json",
+            "tenantctl --postgres \"Host=db0;Database=platform;Username=ops\" --migrations migrations migrate --all");
         HelpExamples.Install(root);
         return root;
     }
@@ -103,6 +109,16 @@ internal static class Tenantctl
     private static (int Code, string Message) Describe(Exception ex) => ex switch
     {
         CliException cli => (cli.ExitCode, cli.Message),
+        TenantMoveVerificationException mismatch => (ExitCodes.VerificationMismatch, mismatch.Message +
+            " Nothing was switched: the tenant is still served from its source and the target was dropped. Find what writes to the tenant outside " +
+            "the app (the fence only holds the app's writes), then run the move again."),
+        PostgresTenantVersionException version => (ExitCodes.Error, version.Message +
+            $" For tenantctl, \"the code\" is the migrations given with --migrations (up to version {version.SupportedVersion} here): pass the app's migrations."),
+        PostgresException pg => (ExitCodes.Error, $"PostgreSQL: {pg.MessageText} ({pg.SqlState}).{(pg.Detail is { Length: > 0 } d ? " " + d : "")} " +
+            "Check the tenant with `tenantctl check`, and the servers with `tenantctl doctor`."),
+        NpgsqlException npgsql => (ExitCodes.Error, $"PostgreSQL: {npgsql.Message}. Check that the servers answer and the credentials work " +
+            "(`tenantctl shards`, `tenantctl doctor`; passwords come from --postgres for the same user, PGPASSWORD or a pgpass file)."),
+        NotSupportedException => (ExitCodes.Error, ex.Message),
         InvalidTenantSlugException slug => (ExitCodes.Usage, slug.Message.Replace(" (Parameter 'tenant')", "", StringComparison.Ordinal)
             .Replace(" (Parameter 'fromTemplate')", "", StringComparison.Ordinal)),
         TenantDatabaseVersionException version => (ExitCodes.Error, version.Message +

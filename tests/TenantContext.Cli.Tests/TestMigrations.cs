@@ -1,3 +1,5 @@
+using Npgsql;
+using Tenancy.Npgsql;
 using Tenancy.Sqlite;
 
 namespace Tenancy.Cli.Tests;
@@ -14,6 +16,20 @@ public static class TestMigrations
             command.Transaction = transaction;
             command.CommandText = "INSERT INTO pages (slug, body) VALUES ('home', 'from code');";
             command.ExecuteNonQuery();
+        });
+    }
+}
+
+/// <summary>PostgreSQL migrations as an app would declare them, loaded by <c>--migrations TenantContext.Cli.Tests.dll:Tenancy.Cli.Tests.PostgresTestMigrations</c>.</summary>
+public static class PostgresTestMigrations
+{
+    public static void Configure(PostgresMigrationCollection migrations)
+    {
+        migrations.Add(1, "init", PgCli.Pages);
+        migrations.Add(2, "backfill", async (connection, transaction, cancellationToken) =>
+        {
+            await using var command = new NpgsqlCommand("INSERT INTO pages (id, body) VALUES (1, 'from code')", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         });
     }
 }

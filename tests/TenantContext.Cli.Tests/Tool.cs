@@ -30,6 +30,7 @@ internal static class Tool
         }
 
         info.Environment.Remove("TENANTCTL_DATA_ROOT");
+        info.Environment.Remove("TENANTCTL_POSTGRES");
         info.Environment["DOTNET_NOLOGO"] = "1";
         return info;
     }

@@ -16,7 +16,7 @@ public sealed class UsageTests : IDisposable
         var root = Tenantctl.BuildRoot(new GlobalOptions());
 
         Assert.NotEmpty(HelpExamples.Of(root));
-        Assert.Equal(14, root.Subcommands.Count);
+        Assert.Equal(16, root.Subcommands.Count);
         foreach (var command in root.Subcommands)
         {
             Assert.False(string.IsNullOrWhiteSpace(command.Description), command.Name);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Serialization;
+using Tenancy.Npgsql;
 
 namespace Tenancy.Cli.Commands;
 
@@ -31,7 +33,7 @@ internal static class Arguments
             return [TenantSlug.Validate(one)];
         }
 
-        var records = await context.Store().Catalog.ListAsync(includeArchived: true, context.CancellationToken).ConfigureAwait(false);
+        var records = await (await context.StoreAsync().ConfigureAwait(false)).Catalog.ListAsync(includeArchived: true, context.CancellationToken).ConfigureAwait(false);
         return records.Select(r => r.Slug).ToList();
     }
 
@@ -48,10 +50,44 @@ internal static class Arguments
     public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string State(TenantState state) => state == TenantState.Archived ? "archived" : "active";
+
+    public static string Isolation(PostgresIsolation isolation) => isolation.ToString().ToLowerInvariant();
+
+    /// <summary><c>--isolation schema|database|rows</c> (PostgreSQL).</summary>
+    public static Option<PostgresIsolation?> IsolationOption(string description) => new("--isolation")
+    {
+        Description = description,
+        HelpName = "schema|database|rows",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Enum.TryParse<PostgresIsolation>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
+            {
+                return value;
+            }
+
+            result.AddError($"--isolation must be schema, database or rows (not '{text}').");
+            return null;
+        },
+    };
 }
 
-/// <summary>A tenant as the JSON documents show it.</summary>
-internal sealed record TenantJson(string Slug, TenantState State, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt, string? Template)
+/// <summary>A tenant as the JSON documents show it; <see cref="Placement"/> only for PostgreSQL (left out of the document otherwise).</summary>
+internal sealed record TenantJson(
+    string Slug,
+    TenantState State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ArchivedAt,
+    string? Template,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PlacementJson? Placement = null)
 {
-    public static TenantJson From(TenantRecord record) => new(record.Slug, record.State, record.CreatedAt, record.ArchivedAt, record.Template);
+    public static TenantJson From(TenantRecord record) => new(record.Slug, record.State, record.CreatedAt, record.ArchivedAt, record.Template,
+        record is PostgresTenantRecord p ? PlacementJson.From(p) : null);
+}
+
+/// <summary>Where a PostgreSQL tenant lives: shard, isolation, schema, database, the catalog's copy of its version, and the placement's epoch.</summary>
+internal sealed record PlacementJson(string Shard, string Isolation, string Schema, string Database, int Version, long Epoch, bool Moving)
+{
+    public static PlacementJson From(PostgresTenantRecord r) =>
+        new(r.Shard, Arguments.Isolation(r.Isolation), r.SchemaName, r.DatabaseName, r.Version, r.Epoch, r.IsMoving);
 }

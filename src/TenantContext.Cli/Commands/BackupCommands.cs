@@ -22,7 +22,7 @@ internal static class BackupCommands
         };
         Tenantctl.SetAction(command, globals, async context =>
         {
-            var store = context.Sqlite();
+            var store = await context.SqliteAsync().ConfigureAwait(false);
             var tenants = await Arguments.TenantsAsync(context, tenant, all).ConfigureAwait(false);
             var folder = Path.GetFullPath(context.Get(to)!);
             Directory.CreateDirectory(folder);
@@ -90,7 +90,7 @@ internal static class BackupCommands
             }
 
             int version = CheckBackup(source);
-            var store = context.Sqlite(create: true);
+            var store = await context.SqliteAsync(create: true).ConfigureAwait(false);
             if (store.HasMigrations && version > store.LatestVersion)
             {
                 throw CliException.Failure(

@@ -6,7 +6,11 @@ using Tenancy.Cli.Stores;
 
 namespace Tenancy.Cli.Commands;
 
-/// <summary><c>doctor</c>: checks the data root (existence, write access, permissions), the catalog, tenant files, and the file-descriptor limit.</summary>
+/// <summary>
+/// <c>doctor</c>: on SQLite, checks the data root (existence, write access, permissions), the catalog, tenant files, and the
+/// file-descriptor limit; on PostgreSQL (<see cref="PostgresDoctor"/>), the catalog, each shard's server (version,
+/// <c>wal_level</c>, a pooler that would lose startup parameters) and the connection budget against <c>max_connections</c>.
+/// </summary>
 internal static partial class DoctorCommand
 {
     public static Command Create(GlobalOptions globals)
@@ -17,16 +21,47 @@ internal static partial class DoctorCommand
             HelpName = "N",
             DefaultValueFactory = _ => 256,
         };
-        var command = new Command("doctor",
-            "Check that the data root is usable and safe (exists, writable, not readable by other users), the catalog is sound, every catalogued tenant " +
-            "has its file, and the process file-descriptor limit covers MaxOpenTenants. Changes nothing; exit code 1 when a check fails.")
+        var perShard = new Option<int>("--max-connections-per-shard")
         {
-            maxOpen,
+            Description = "PostgreSQL: the app's PostgresTenantOptions.MaxConnectionsPerShard (50 by default).",
+            HelpName = "N",
+            DefaultValueFactory = _ => 50,
+        };
+        var processes = new Option<int>("--processes")
+        {
+            Description = "PostgreSQL: how many app processes share the servers (each may open MaxConnectionsPerShard per shard).",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
+        foreach (var positive in (Option<int>[])[maxOpen, perShard, processes])
+        {
+            positive.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int>() < 1)
+                {
+                    result.AddError($"{result.Option.Name} must be 1 or more.");
+                }
+            });
+        }
+
+        var command = new Command("doctor",
+            "SQLite: check that the data root is usable and safe (exists, writable, not readable by other users), the catalog is sound, every catalogued tenant " +
+            "has its file, and the process file-descriptor limit covers MaxOpenTenants. PostgreSQL: check the catalog, each shard's server version, wal_level " +
+            "(online moves need logical), a pooler that drops startup parameters or switches server connections (transaction pooling), and the connection " +
+            "budget (MaxConnectionsPerShard × shards on the server × processes) against max_connections. Changes nothing; exit code 1 when a check fails.")
+        {
+            maxOpen, perShard, processes,
         };
         Tenantctl.SetAction(command, globals, async context =>
         {
             var checks = new List<DoctorCheckJson>();
-            var store = context.Sqlite(create: true); // nothing is created: doctor only reads
+            if (await context.StoreAsync(create: true).ConfigureAwait(false) is PostgresStore postgres)
+            {
+                await PostgresDoctor.RunAsync(postgres, context.Get(perShard), context.Get(processes), checks, context.CancellationToken).ConfigureAwait(false);
+                return Report(context, checks);
+            }
+
+            var store = await context.SqliteAsync(create: true).ConfigureAwait(false); // nothing is created: doctor only reads
             var root = store.Router.DataRoot;
             await Task.Run(() =>
             {
@@ -42,22 +77,27 @@ internal static partial class DoctorCommand
                     checks.Add(Ok("migrations", $"{store.Router.LatestVersion} is the latest version of the migrations given"));
                 }
             }, context.CancellationToken).ConfigureAwait(false);
-
-            bool healthy = checks.All(c => c.Status != DoctorStatus.Failed);
-            if (context.Output.Json)
-            {
-                context.Output.WriteJson(new DoctorDocument(healthy, checks));
-            }
-            else
-            {
-                context.Output.Table(["check", "status", "detail", "fix"],
-                    checks.Select(c => (IReadOnlyList<string>)[c.Name, c.Status.ToString().ToLowerInvariant(), c.Detail, c.Fix ?? ""]));
-                context.Output.Line(healthy ? "doctor: no problems that stop the app." : "doctor: some checks failed; see the fix column.");
-            }
-
-            return healthy ? ExitCodes.Ok : ExitCodes.Error;
+            return Report(context, checks);
         });
-        return command.WithExamples("tenantctl --data-root data doctor", "tenantctl --data-root data doctor --max-open-tenants 1024 --json");
+        return command.WithExamples("tenantctl --data-root data doctor", "tenantctl --data-root data doctor --max-open-tenants 1024 --json",
+            "tenantctl --postgres \"Host=db0;Database=platform;Username=ops\" doctor --max-connections-per-shard 50 --processes 4");
+    }
+
+    private static int Report(CommandContext context, List<DoctorCheckJson> checks)
+    {
+        bool healthy = checks.All(c => c.Status != DoctorStatus.Failed);
+        if (context.Output.Json)
+        {
+            context.Output.WriteJson(new DoctorDocument(healthy, checks));
+        }
+        else
+        {
+            context.Output.Table(["check", "status", "detail", "fix"],
+                checks.Select(c => (IReadOnlyList<string>)[c.Name, c.Status.ToString().ToLowerInvariant(), c.Detail, c.Fix ?? ""]));
+            context.Output.Line(healthy ? "doctor: no problems that stop the app." : "doctor: some checks failed; see the fix column.");
+        }
+
+        return healthy ? ExitCodes.Ok : ExitCodes.Error;
     }
 
     private static void CheckDataRoot(string root, List<DoctorCheckJson> checks)
@@ -193,11 +233,11 @@ internal static partial class DoctorCommand
         }
     }
 
-    private static DoctorCheckJson Ok(string name, string detail) => new(name, DoctorStatus.Ok, detail, null);
+    internal static DoctorCheckJson Ok(string name, string detail) => new(name, DoctorStatus.Ok, detail, null);
 
-    private static DoctorCheckJson Warning(string name, string detail, string fix) => new(name, DoctorStatus.Warning, detail, fix);
+    internal static DoctorCheckJson Warning(string name, string detail, string fix) => new(name, DoctorStatus.Warning, detail, fix);
 
-    private static DoctorCheckJson Failed(string name, string detail, string fix) => new(name, DoctorStatus.Failed, detail, fix);
+    internal static DoctorCheckJson Failed(string name, string detail, string fix) => new(name, DoctorStatus.Failed, detail, fix);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct RLimit

@@ -41,7 +41,7 @@ internal static class SplitCommand
                 throw CliException.Usage($"--source {sourcePath}: no such file. Pass the shared database to split.");
             }
 
-            var store = context.Sqlite(create: true); // a dry run creates nothing: the split only reads
+            var store = await context.SqliteAsync(create: true).ConfigureAwait(false); // a dry run creates nothing: the split only reads
             int total = await Task.Run(() => CountTenants(sourcePath, context.Get(by)!, list[0]), context.CancellationToken).ConfigureAwait(false);
             var report = await ProgressDisplay.RunAsync(context.Output, dry ? "split (dry run)" : "split", total, tracker =>
                 store.Sqlite.SplitSharedDatabaseAsync(sourcePath, context.Get(by)!, list, dry, new Reporter(p =>

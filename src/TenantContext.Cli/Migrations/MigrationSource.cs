@@ -1,24 +1,33 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Tenancy.Npgsql;
 using Tenancy.Sqlite;
 
 namespace Tenancy.Cli.Migrations;
 
 /// <summary>
 /// Reads the app's schema steps for <c>--migrations</c>: a folder of numbered <c>.sql</c> files, or an assembly with a type
-/// that has <c>public static void Configure(SqliteMigrationCollection migrations)</c> (the same method the app can call
-/// from <c>UseSqlite(o => Migrations.Configure(o.Migrations))</c>, so the app and the tool share one list).
+/// that has <c>public static void Configure(SqliteMigrationCollection migrations)</c> (SQLite) or
+/// <c>public static void Configure(PostgresMigrationCollection migrations)</c> (PostgreSQL) — the same method the app calls
+/// from <c>UseSqlite(o => Migrations.Configure(o.Migrations))</c> or <c>UsePostgres(…)</c>, so the app and the tool share one list.
 /// </summary>
 internal static partial class MigrationSource
 {
     public const string MethodName = "Configure";
 
-    public static void Load(string spec, SqliteMigrationCollection into)
+    /// <summary>Loads the steps into a SQLite data root's collection.</summary>
+    public static void Load(string spec, SqliteMigrationCollection into) => Load(spec, into, (v, n, sql) => into.Add(v, n, sql));
+
+    /// <summary>Loads the steps into a PostgreSQL catalog's collection.</summary>
+    public static void Load(string spec, PostgresMigrationCollection into) => Load(spec, into, (v, n, sql) => into.Add(v, n, sql));
+
+    private static void Load<TCollection>(string spec, TCollection into, Action<int, string, string> add)
+        where TCollection : class
     {
         if (Directory.Exists(spec))
         {
-            LoadFolder(Path.GetFullPath(spec), into);
+            LoadFolder(Path.GetFullPath(spec), add);
             return;
         }
 
@@ -34,7 +43,7 @@ internal static partial class MigrationSource
     }
 
     /// <summary>Each <c>NNNN_name.sql</c> is the step of version NNNN, named <c>name</c>, run as one transaction.</summary>
-    private static void LoadFolder(string folder, SqliteMigrationCollection into)
+    private static void LoadFolder(string folder, Action<int, string, string> add)
     {
         var files = Directory.GetFiles(folder, "*.sql").OrderBy(f => f, StringComparer.Ordinal).ToList();
         if (files.Count == 0)
@@ -62,7 +71,7 @@ internal static partial class MigrationSource
             var stepName = match.Groups[2].Value.Length > 0 ? match.Groups[2].Value : name;
             try
             {
-                into.Add(version, stepName, sql);
+                add(version, stepName, sql);
             }
             catch (ArgumentException ex)
             {
@@ -83,8 +92,10 @@ internal static partial class MigrationSource
         return (spec, null);
     }
 
-    private static void LoadAssembly(string path, string? typeName, SqliteMigrationCollection into)
+    private static void LoadAssembly<TCollection>(string path, string? typeName, TCollection into)
+        where TCollection : class
     {
+        var collection = typeof(TCollection).Name;
         Assembly assembly;
         try
         {
@@ -98,18 +109,18 @@ internal static partial class MigrationSource
         var candidates = typeName is not null
             ? [assembly.GetType(typeName, throwOnError: false) ?? throw CliException.Usage(
                 $"--migrations: {Path.GetFileName(path)} has no type {typeName}. Give the full name, namespace included (MyApp.TenantMigrations).")]
-            : LoadableTypes(assembly).Where(t => FindMethod(t) is not null).ToArray();
+            : LoadableTypes(assembly).Where(t => FindMethod(t, typeof(TCollection)) is not null).ToArray();
         if (candidates.Length != 1)
         {
             throw CliException.Usage(candidates.Length == 0
-                ? $"--migrations: no type in {Path.GetFileName(path)} has 'public static void {MethodName}(SqliteMigrationCollection migrations)'. Add one, or pass a folder of .sql files."
+                ? $"--migrations: no type in {Path.GetFileName(path)} has 'public static void {MethodName}({collection} migrations)'. Add one, or pass a folder of .sql files."
                 : $"--migrations: several types in {Path.GetFileName(path)} configure migrations ({string.Join(", ", candidates.Select(c => c.FullName))}). " +
                   $"Name one: --migrations {Path.GetFileName(path)}:{candidates[0].FullName}.");
         }
 
-        var method = FindMethod(candidates[0]) ?? throw CliException.Usage(
-            $"--migrations: {candidates[0].FullName} has no 'public static void {MethodName}(SqliteMigrationCollection migrations)'. Add it " +
-            "(the app can call the same method from UseSqlite), or pass a folder of .sql files.");
+        var method = FindMethod(candidates[0], typeof(TCollection)) ?? throw CliException.Usage(
+            $"--migrations: {candidates[0].FullName} has no 'public static void {MethodName}({collection} migrations)'. Add it " +
+            "(the app can call the same method from UseSqlite or UsePostgres), or pass a folder of .sql files.");
         try
         {
             method.Invoke(null, [into]);
@@ -120,8 +131,8 @@ internal static partial class MigrationSource
         }
     }
 
-    private static MethodInfo? FindMethod(Type type)
-        => type.GetMethod(MethodName, BindingFlags.Public | BindingFlags.Static, [typeof(SqliteMigrationCollection)]) is { ReturnType: var r } m && r == typeof(void) ? m : null;
+    private static MethodInfo? FindMethod(Type type, Type collection)
+        => type.GetMethod(MethodName, BindingFlags.Public | BindingFlags.Static, [collection]) is { ReturnType: var r } m && r == typeof(void) ? m : null;
 
     private static IEnumerable<Type> LoadableTypes(Assembly assembly)
     {

@@ -5,11 +5,11 @@ namespace Tenancy.Cli.Migrations;
 
 /// <summary>
 /// Loads the app's assembly for <c>--migrations</c> with its own dependencies (from its <c>.deps.json</c>), except
-/// TenantContext and the SQLite provider, which come from the tool so <c>SqliteMigrationCollection</c> is one type.
+/// TenantContext and the SQLite and PostgreSQL providers, which come from the tool so the migration collections are one type.
 /// </summary>
 internal sealed class MigrationsLoadContext : AssemblyLoadContext
 {
-    private static readonly string[] s_shared = ["TenantContext", "Microsoft.Data.Sqlite", "SQLitePCLRaw", "System.", "Microsoft.Extensions."];
+    private static readonly string[] s_shared = ["TenantContext", "Microsoft.Data.Sqlite", "SQLitePCLRaw", "Npgsql", "System.", "Microsoft.Extensions."];
     private readonly AssemblyDependencyResolver _resolver;
 
     public MigrationsLoadContext(string assemblyPath)

@@ -48,6 +48,7 @@ internal sealed class ProgressTracker
     private readonly object _gate = new();
     private ProgressTask? _task;
     private int _total;
+    private string? _detail;
 
     public ProgressTracker(string label, int total)
     {
@@ -62,11 +63,12 @@ internal sealed class ProgressTracker
     /// <summary>Records one finished tenant.</summary>
     public void Report(bool failed) => Set(Completed + 1, Failed + (failed ? 1 : 0));
 
-    /// <summary>Records absolute counts (from a library's own progress reports).</summary>
-    public void Set(int completed, int failed, int? total = null)
+    /// <summary>Records absolute counts (from a library's own progress reports), and optionally a detail shown after them (per-shard counts).</summary>
+    public void Set(int completed, int failed, int? total = null, string? detail = null)
     {
         lock (_gate)
         {
+            _detail = detail ?? _detail;
             Completed = Math.Max(Completed, completed);
             Failed = Math.Max(Failed, failed);
             if (total is { } t)
@@ -107,6 +109,7 @@ internal sealed class ProgressTracker
     {
         string failed = string.Create(CultureInfo.InvariantCulture, $"{Failed} failed");
         return string.Create(CultureInfo.InvariantCulture, $"{Markup.Escape(_label)} {Completed}/{_total} · ")
-            + (Failed > 0 ? $"[red]{failed}[/]" : failed);
+            + (Failed > 0 ? $"[red]{failed}[/]" : failed)
+            + (_detail is null ? "" : " · " + Markup.Escape(_detail));
     }
 }

@@ -2,7 +2,7 @@ namespace Tenancy.Cli.Stores;
 
 /// <summary>
 /// A tenant store the tool operates on. The shared verbs (list, show, create, archive, restore, delete, migrate --all) use
-/// <see cref="Catalog"/> only, so a store for another engine (a PostgreSQL platform catalog) plugs in by deriving from this
+/// <see cref="Catalog"/> only; each engine (<see cref="SqliteStore"/>, <see cref="PostgresStore"/>) derives from this
 /// class and being chosen in <see cref="StoreFactory"/>; verbs that only one engine has ask for that store's type and
 /// refuse the others with a usage error.
 /// </summary>
