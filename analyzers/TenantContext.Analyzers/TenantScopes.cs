@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Tenancy.Analyzers;
 
@@ -56,7 +56,7 @@ internal static class TenantScopes
                 case UsingStatementSyntax usingStatement when child == usingStatement.Statement:
                     if ((IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
                          || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
-                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, containingSymbol, node))
+                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -117,7 +117,7 @@ internal static class TenantScopes
 
                 case TryStatementSyntax tryStatement when child == tryStatement.Block:
                     if (IsEnterTryFinally(tryStatement, model, symbols, cancellationToken)
-                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, containingSymbol, node))
+                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -126,7 +126,7 @@ internal static class TenantScopes
 
                 case BlockSyntax or SwitchSectionSyntax or CompilationUnitSyntax:
                     if (PrecedingStatementsEnterScope(parent, child, model, symbols, cancellationToken) is { } scopeStart
-                        && !YieldsBefore(parent, scopeStart, node.SpanStart, containingSymbol, node))
+                        && !YieldsBefore(parent, scopeStart, node.SpanStart, node))
                     {
                         return UseKind.InsideScope;
                     }
@@ -201,23 +201,57 @@ internal static class TenantScopes
     /// <summary>
     /// True when an iterator yields inside the scope region before the use: the scope does not survive a
     /// <c>yield return</c> handed out of it (the consumer runs between the two halves, and the rest of the iterator runs
-    /// on whatever flow calls MoveNext next). Only iterators are scanned.
+    /// on whatever flow calls MoveNext next).
     /// </summary>
-    private static bool YieldsBefore(SyntaxNode region, int from, int to, ISymbol? containingSymbol, SyntaxNode use)
+    /// <remarks>
+    /// Cost: only the nodes between the scope's start and the use are visited, and only when a scope was found; no
+    /// cache. (An earlier version cached "is this function an iterator" per declaration in a static
+    /// <c>ConditionalWeakTable</c>: under the compiler's concurrent analysis its lock was the analyzers' largest wait.)
+    /// </remarks>
+    private static bool YieldsBefore(SyntaxNode region, int from, int to, SyntaxNode use)
     {
-        if (!InIterator(containingSymbol, use))
+        if (from >= to)
         {
             return false;
         }
 
-        foreach (var node in region.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        foreach (var node in region.DescendantNodes(TextSpan.FromBounds(from, to), n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
         {
-            if (node.SpanStart >= to)
-            {
-                return false;
-            }
-
             if (node.IsKind(SyntaxKind.YieldReturnStatement) && node.SpanStart >= from && node.Span.End <= to)
+            {
+                return YieldIsTheUsesOwn(region, use);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A yield found in the region belongs to the function that holds the region; it ends the scope for the use unless
+    /// the use sits in a lambda nested inside the region (run whenever it is invoked), or in a nested local function that
+    /// is not itself an iterator.
+    /// </summary>
+    private static bool YieldIsTheUsesOwn(SyntaxNode region, SyntaxNode use)
+    {
+        for (var ancestor = use.Parent; ancestor is not null && ancestor != region; ancestor = ancestor.Parent)
+        {
+            switch (ancestor)
+            {
+                case AnonymousFunctionExpressionSyntax:
+                    return false;
+                case LocalFunctionStatementSyntax localFunction:
+                    return ContainsYield(localFunction);
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ContainsYield(SyntaxNode function)
+    {
+        foreach (var node in function.DescendantNodes(n => n == function || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        {
+            if (node is YieldStatementSyntax)
             {
                 return true;
             }
@@ -225,31 +259,6 @@ internal static class TenantScopes
 
         return false;
     }
-
-    private static bool InIterator(ISymbol? containingSymbol, SyntaxNode use)
-    {
-        foreach (var ancestor in use.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case AnonymousFunctionExpressionSyntax:
-                    return false;
-                case LocalFunctionStatementSyntax or MemberDeclarationSyntax and not GlobalStatementSyntax:
-                    return ContainsYield(ancestor);
-            }
-        }
-
-        return false;
-    }
-
-    private static readonly ConditionalWeakTable<SyntaxNode, object> s_iterators = new();
-    private static readonly object s_yes = new();
-    private static readonly object s_no = new();
-
-    /// <summary>True when the function declared by <paramref name="function"/> contains a yield (cached per declaration).</summary>
-    private static bool ContainsYield(SyntaxNode function) =>
-        s_iterators.GetValue(function, static f =>
-            f.DescendantNodes(n => n == f || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<YieldStatementSyntax>().Any() ? s_yes : s_no) == s_yes;
 
     private static bool InsideMember(ISymbol? containingSymbol, TenantSymbols symbols)
     {

@@ -1,21 +1,23 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace Tenancy.Analyzers;
 
 /// <summary>
 /// The runtime's types, resolved once per compilation by metadata name (the analyzers never reference the runtime
-/// assembly), and the per-compilation answers to "is this member tenant-scoped?", cached per symbol. One instance per
-/// compilation is shared by all the analyzers.
+/// assembly), and the answers to "is this member tenant-scoped?". One instance per compilation is shared by all the
+/// analyzers.
 /// </summary>
 /// <remarks>
 /// Cost: most members a program uses live in assemblies that cannot know about tenants (the framework, third-party
 /// libraries). Only the compilation itself and the assemblies that reference the runtime, directly or through
 /// others, can declare a tenant-scoped member, so every question about a member from any other assembly is answered
-/// "no" from its containing assembly, before any attribute is read.
+/// "no" from its containing assembly, before any attribute is read. The answers are not cached: computing one reads
+/// attributes Roslyn has already bound and cached, which costs less than a shared dictionary's hashing, and under the
+/// compiler's concurrent analysis (many threads on few cores) a shared cache's locks were where the analyzers waited.
 /// </remarks>
 internal sealed class TenantSymbols
 {
@@ -23,15 +25,17 @@ internal sealed class TenantSymbols
 
     private static readonly ConditionalWeakTable<Compilation, Holder> s_perCompilation = new();
 
-    private readonly ConcurrentDictionary<ISymbol, bool> _tenantScoped = new(SymbolEqualityComparer.Default);
     private readonly IAssemblySymbol[] _tenantAware;
     private readonly HashSet<IAssemblySymbol>? _tenantAwareSet;
 
+    /// <summary>Resolves the runtime's types once per compilation, however many analyzers start at the same time.</summary>
     private sealed class Holder
     {
-        public Holder(TenantSymbols? value) => Value = value;
+        private readonly Lazy<TenantSymbols?> _value;
 
-        public TenantSymbols? Value { get; }
+        public Holder(Compilation compilation) => _value = new Lazy<TenantSymbols?>(() => CreateCore(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public TenantSymbols? Value => _value.Value;
     }
 
     private TenantSymbols(Compilation compilation, INamedTypeSymbol tenantContext, INamedTypeSymbol tenantScope, INamedTypeSymbol requiresTenant)
@@ -96,7 +100,7 @@ internal sealed class TenantSymbols
     /// once per compilation and shared by every analyzer (so are the per-symbol caches).
     /// </summary>
     public static TenantSymbols? Create(Compilation compilation) =>
-        s_perCompilation.GetValue(compilation, static c => new Holder(CreateCore(c))).Value;
+        s_perCompilation.GetValue(compilation, static c => new Holder(c)).Value;
 
     private static TenantSymbols? CreateCore(Compilation compilation)
     {
@@ -231,15 +235,7 @@ internal sealed class TenantSymbols
             return false;
         }
 
-        member = member.OriginalDefinition;
-        if (_tenantScoped.TryGetValue(member, out var known))
-        {
-            return known;
-        }
-
-        var result = ComputeTenantScoped(member);
-        _tenantScoped.TryAdd(member, result);
-        return result;
+        return ComputeTenantScoped(member.OriginalDefinition);
     }
 
     /// <summary>True for the members that hand out a tenant's resources (the values TC1005 follows).</summary>

@@ -40,7 +40,7 @@ public sealed class IncrementalTests
     }
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step)
-        => result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+        => result.TrackedSteps.TryGetValue(step, out var steps) ? steps.SelectMany(s => s.Outputs).Select(o => o.Reason) : [];
 
     [Fact]
     public void Every_step_is_tracked_by_name()
@@ -90,6 +90,38 @@ public sealed class IncrementalTests
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.Transform));
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.Spec));
         Assert.Contains("Lock", result.GeneratedSources.Single().SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_compilation_without_TenantAccessors_runs_no_step_past_the_attribute_filter()
+    {
+        // Ordinary code (and a look-alike attribute from another namespace, which the metadata-name match rules out before
+        // the parser runs): nothing is parsed, emitted or reported, and nothing changes on the next edit.
+        const string Lookalike = """
+            namespace Other
+            {
+                [System.AttributeUsage(System.AttributeTargets.Class)]
+                public sealed class TenantAccessorsAttribute : System.Attribute { }
+
+                [TenantAccessors]
+                public static partial class Wiki { public static partial string Name { get; } }
+
+                public static partial class Wiki { public static partial string Name => "wiki"; }
+            }
+            """;
+        var compilation = GeneratorHarness.Compile((Services, "/src/Services.cs"), (Lookalike, "/src/Other.cs"));
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(Reasons(result, TrackingNames.Transform));
+        Assert.Empty(Reasons(result, TrackingNames.Spec));
+
+        var edited = Edit(compilation, "/src/Services.cs", Services + "\npublic sealed class Unrelated { }\n");
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.Empty(Reasons(second, TrackingNames.Transform));
+        Assert.Empty(second.GeneratedSources);
     }
 
     [Fact]

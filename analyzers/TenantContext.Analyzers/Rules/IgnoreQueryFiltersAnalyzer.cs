@@ -33,9 +33,9 @@ public sealed class IgnoreQueryFiltersAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            // The runtime first: a compilation without it stops here, before any lookup of EF Core.
             var symbols = TenantSymbols.Create(start.Compilation);
-            var extensions = start.Compilation.GetTypeByMetadataName(ExtensionsType);
-            if (symbols?.TenantOwned is null || extensions is null)
+            if (symbols?.TenantOwned is null || start.Compilation.GetTypeByMetadataName(ExtensionsType) is not { } extensions)
             {
                 return;
             }

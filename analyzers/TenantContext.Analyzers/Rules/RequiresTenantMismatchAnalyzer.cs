@@ -62,7 +62,6 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var marked = Marked(member, symbols);
         var overridden = member switch
         {
             IMethodSymbol m => (ISymbol?)m.OverriddenMethod,
@@ -71,17 +70,27 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
             _ => null,
         };
 
+        if (member.ContainingType is not { } type)
+        {
+            return;
+        }
+
+        var interfaces = type.TypeKind == TypeKind.Interface ? ImmutableArray<INamedTypeSymbol>.Empty : type.AllInterfaces;
+
+        // Most members override nothing and implement nothing: then there is no edge to compare, and no attribute is
+        // read (reading one binds the member's attributes on this analyzer's account, under the compiler's threads).
+        if (overridden is null && interfaces.IsEmpty)
+        {
+            return;
+        }
+
+        var marked = Marked(member, symbols);
         if (overridden is not null)
         {
             Compare(context, member, overridden, marked, symbols);
         }
 
-        if (member.ContainingType is not { } type || type.TypeKind == TypeKind.Interface)
-        {
-            return;
-        }
-
-        foreach (var implemented in type.AllInterfaces)
+        foreach (var implemented in interfaces)
         {
             if (!symbols.InTenantAwareAssembly(implemented) && !marked)
             {
@@ -139,8 +148,9 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var typeMarked = symbols.HasRequiresTenant(type);
-        if (!typeMarked && type.BaseType is { } baseType && symbols.InTenantAwareAssembly(baseType) && symbols.HasRequiresTenant(baseType))
+        // The base is asked first: a base from an assembly that cannot see the runtime (object, framework types) ends it.
+        if (type.BaseType is { } baseType && symbols.InTenantAwareAssembly(baseType) && symbols.HasRequiresTenant(baseType)
+            && !symbols.HasRequiresTenant(type))
         {
             Report(context, type, $"'{Display.Member(type)}' derives from '{Display.Member(baseType)}', which is marked [RequiresTenant], so creating it runs the base's constructor; mark '{Display.Member(type)}' with [RequiresTenant] too");
         }

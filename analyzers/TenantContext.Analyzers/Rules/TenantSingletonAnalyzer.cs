@@ -92,11 +92,14 @@ public sealed class TenantSingletonAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                if (attributeClass is null || member is not (IFieldSymbol or IPropertySymbol) || !symbols.InTenantAwareAssembly(member))
+                if (attributeClass is null || member is not (IFieldSymbol or IPropertySymbol) || !symbols.InTenantAwareAssembly(member)
+                    || !symbols.HasAttribute(member.OriginalDefinition, attributeClass))
                 {
                     return Singleton.None;
                 }
 
+                // Only marked members reach the cache (their Use is resolved once): a shared dictionary written for every
+                // field and property read was where the analyzer waited under the compiler's concurrent analysis.
                 return marked.GetOrAdd(member.OriginalDefinition, markedMember);
             }
 

@@ -657,6 +657,59 @@ public class RequiresTenantAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task Iterator_use_after_a_yield_in_a_nested_local_iterator_is_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            IEnumerable<object> M()
+            {
+                using (TenantContext.Enter("acme"))
+                {
+                    yield return Wiki.Db;
+                    IEnumerable<object> Local() { yield return {|TC1001:Wiki.Storage|}; }
+                    foreach (var item in Local()) { yield return item; }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Iterator_use_after_a_yield_in_a_nested_lambda_or_ordinary_local_function_is_not_reported() => Verify.VerifyAsync(Usings + """
+        using System;
+        using System.Collections.Generic;
+        class C
+        {
+            IEnumerable<object> M()
+            {
+                using (TenantContext.Enter("acme"))
+                {
+                    yield return Wiki.Db;
+                    Func<object> lambda = () => Wiki.Storage;
+                    object Local() => Wiki.Storage;
+                    yield return lambda() ?? Local();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Yield_of_a_nested_local_iterator_does_not_end_the_scope_of_the_enclosing_method() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            object M()
+            {
+                using (TenantContext.Enter("acme"))
+                {
+                    IEnumerable<int> Numbers() { yield return 1; }
+                    _ = Numbers();
+                    return Wiki.Db;
+                }
+            }
+        }
+        """);
+
     // ---- manual scopes (item 10) ----
 
     [Fact]

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
+using Microsoft.CodeAnalysis.Text;
+using Tenancy.Analyzers.Tests.Verifiers;
+
+namespace Tenancy.Analyzers.Tests;
+
+/// <summary>
+/// A compilation that does not reference the runtime (a library such as Dapper or MediatR built next to a tenant-aware
+/// app) costs next to nothing: every analyzer stops in its compilation-start action and registers no other action, so
+/// the driver never calls back into the analyzers for the compilation's operations, symbols or files. Counted through
+/// the driver's own telemetry (which counts registered actions, not time).
+/// </summary>
+public class CompilationStartTests
+{
+    // Ordinary library code with every kind of operation and declaration the analyzers listen to, names that look like
+    // the runtime's but live elsewhere, EF Core's types (matched by name), and a TenantSingletons.txt the runtime-less
+    // compilation must not read.
+    private const string Library = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        namespace Lookalike
+        {
+            public sealed class RequiresTenantAttribute : Attribute { }
+            public sealed class TenantAccessorsAttribute : Attribute { }
+            public static class TenantContext { public static object GetDb() => new(); public static IDisposable Enter(string t) => null!; }
+        }
+
+        namespace Data
+        {
+            public interface IRepository { Task<int> CountAsync(CancellationToken ct); }
+
+            public struct Money
+            {
+                public decimal Amount;
+                public static Money operator +(Money a, Money b) => new() { Amount = a.Amount + b.Amount };
+                public static implicit operator decimal(Money m) => m.Amount;
+            }
+
+            public abstract class Base { public abstract string Name { get; } public virtual void Save() { } }
+
+            [Lookalike.TenantAccessors]
+            public sealed class Repository : Base, IRepository
+            {
+                private static readonly Dictionary<string, object> s_cache = new();
+                private readonly List<int> _items = new();
+                public event EventHandler? Changed;
+                public override string Name => "repo";
+
+                [Lookalike.RequiresTenant]
+                public override void Save()
+                {
+                    s_cache["db"] = Lookalike.TenantContext.GetDb();
+                    using (Lookalike.TenantContext.Enter("acme")) { Changed?.Invoke(this, EventArgs.Empty); }
+                    ThreadPool.UnsafeQueueUserWorkItem(_ => _items.Add(1), null);
+                    _ = Task.Run(() => _items.Count);
+                    using (ExecutionContext.SuppressFlow()) { _ = Task.Run(Save); }
+                    var total = new Money() + new Money();
+                    decimal amount = total;
+                    _items.Add((int)amount);
+                }
+
+                public Task<int> CountAsync(CancellationToken ct) => Task.FromResult(_items.Where(i => i > 0).Sum());
+            }
+        }
+        """;
+
+    private const string SingletonList = "Data.Repository.s_cache -> Data.Repository.Name\n";
+
+    [Fact]
+    public async Task Without_the_runtime_every_analyzer_stops_at_compilation_start()
+    {
+        var telemetry = await TelemetryAsync(referenceRuntime: false);
+
+        Assert.All(telemetry, entry =>
+        {
+            Assert.Equal(1, entry.Info.CompilationStartActionsCount);
+            Assert.True(Registered(entry.Info) == 0, $"{entry.Name} registered {Registered(entry.Info)} actions in a compilation without the runtime");
+        });
+    }
+
+    [Fact]
+    public async Task With_the_runtime_every_analyzer_registers_its_actions()
+    {
+        // The other half of the test above: the count it asserts is zero is not zero by construction.
+        var telemetry = await TelemetryAsync(referenceRuntime: true);
+
+        Assert.All(telemetry, entry => Assert.True(Registered(entry.Info) > 0, $"{entry.Name} registered nothing"));
+    }
+
+    private static int Registered(AnalyzerTelemetryInfo info) =>
+        info.OperationActionsCount + info.OperationBlockActionsCount + info.OperationBlockStartActionsCount + info.OperationBlockEndActionsCount
+        + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SymbolEndActionsCount
+        + info.SyntaxNodeActionsCount + info.SyntaxTreeActionsCount + info.AdditionalFileActionsCount + info.SemanticModelActionsCount
+        + info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.CodeBlockEndActionsCount
+        + info.CompilationActionsCount + info.CompilationEndActionsCount;
+
+    private static async Task<List<(string Name, AnalyzerTelemetryInfo Info)>> TelemetryAsync(bool referenceRuntime)
+    {
+        var references = await TestReferences.Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        if (referenceRuntime)
+        {
+            references = references.Add(TestReferences.TenantContextAssembly);
+        }
+
+        var compilation = CSharpCompilation.Create(
+            "Library",
+            [
+                CSharpSyntaxTree.ParseText(Library, new CSharpParseOptions(LanguageVersion.Preview), "Library.cs"),
+                CSharpSyntaxTree.ParseText(TestReferences.FakeEntityFramework, new CSharpParseOptions(LanguageVersion.Preview), "EntityFramework.cs"),
+            ],
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
+
+        var analyzers = TestReferences.AllAnalyzers();
+        var options = new AnalyzerOptions([new ListFile("/src/TenantSingletons.txt", SingletonList)]);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
+            options, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false));
+        var diagnostics = await withAnalyzers.GetAllDiagnosticsAsync();
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+
+        var telemetry = new List<(string, AnalyzerTelemetryInfo)>();
+        foreach (var analyzer in analyzers)
+        {
+            telemetry.Add((analyzer.GetType().Name, await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)));
+        }
+
+        return telemetry;
+    }
+
+    private sealed class ListFile(string path, string text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+    }
+}
