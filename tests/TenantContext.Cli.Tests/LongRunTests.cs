@@ -43,6 +43,13 @@ public sealed class LongRunTests : IDisposable
     public async Task Sigint_during_migrate_all_exits_130_and_leaves_every_tenant_at_a_recorded_version()
     {
         var migrations = await ArrangeAsync(Tenants, BulkRows);
+
+        // Hold t01's write lock: the run finishes t00, then waits at t01's first step, so the interrupt always comes while
+        // most tenants are still ahead (on a fast machine the whole run could otherwise end between two polls).
+        using var holder = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "tenants", "t01.db"), Pooling = false }.ToString());
+        holder.Open();
+        using var hold = holder.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
         using var process = Process.Start(Tool.StartInfo(["--data-root", Root, "--migrations", migrations, "migrate", "--all", "--parallel", "1", "--json"]))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -57,6 +64,8 @@ public sealed class LongRunTests : IDisposable
 
         Assert.False(process.HasExited, "migrate --all finished before it could be interrupted");
         Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl-C sends it
+        await Task.Delay(500); // let the signal be handled while t01's step still waits for its lock
+        hold.Rollback(); // release t01: its step finishes, and the run stops before the next one
 
         await process.WaitForExitAsync();
         _output.WriteLine(await stderr);
