@@ -291,17 +291,22 @@ internal sealed class TenantEntries
 
         // Evict a batch (an eighth of the bound) so that a stream of new tenants scans the cache rarely.
         int target = Math.Min(_entries.Count, excess + Math.Max(1, _maxCached / 8));
-        var marked = new List<TenantEntry>(_entries.Count);
+        // Sorted by a snapshot of the ticks: other threads touch entries during the sort, and a comparison that reads the
+        // live field can see one entry's tick change between two comparisons (List.Sort then throws).
+        var candidates = new List<TenantEntry>(_entries.Count);
+        var ticks = new List<long>(_entries.Count);
         foreach (var pair in _entries)
         {
             if (!ReferenceEquals(pair.Value, except) && !pair.Value.Permanent)
             {
-                marked.Add(pair.Value);
+                candidates.Add(pair.Value);
+                ticks.Add(Volatile.Read(ref pair.Value.LastUsed));
             }
         }
 
-        marked.Sort(static (a, b) => a.LastUsed.CompareTo(b.LastUsed));
-        RetireUnused(marked, target, evicted: true, collect: null);
+        var entries = candidates.ToArray();
+        Array.Sort(ticks.ToArray(), entries);
+        RetireUnused([.. entries], target, evicted: true, collect: null);
     }
 
     /// <summary>
