@@ -217,8 +217,7 @@ internal sealed class WorkerConnection(PostgresTenantDatabases router) : IAsyncD
         }
 
         await DisposeAsync().ConfigureAwait(false);
-        var placement = new PostgresPlacement("", 0, shard, PostgresIsolation.Rows, "public", database, 0, null);
-        _connection = await router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
+        _connection = await router.OpenAsync(router.ShardPlacement(shard, database), setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
         (_shard, _database) = (shard, database);
         return _connection;
     }

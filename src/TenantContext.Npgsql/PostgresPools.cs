@@ -7,13 +7,16 @@ namespace Tenancy.Npgsql;
 
 /// <summary>
 /// One shard's connection budget: a permit per physical connection that any pool of the shard may hold
-/// (<see cref="PostgresTenantOptions.MaxConnectionsPerShard"/>).
+/// (<see cref="PostgresTenantOptions.MaxConnectionsPerShard"/>), and how long an open waits for one.
 /// </summary>
-internal sealed class ShardBudget(string shard, int permits)
+internal sealed class ShardBudget(string shard, int permits, TimeSpan timeout)
 {
     internal string Shard { get; } = shard;
 
     internal int Permits { get; } = permits;
+
+    /// <summary>How long an open waits for a permit: the shard connection string's <c>Timeout</c>.</summary>
+    internal TimeSpan Timeout { get; } = timeout;
 
     internal SemaphoreSlim Semaphore { get; } = new(permits, permits);
 }
@@ -212,9 +215,12 @@ internal sealed class PostgresPools : IDisposable
     private long _clock;
     private bool _disposed;
 
-    internal PostgresPools(IEnumerable<string> shards, int permitsPerShard, int maxOpen, Func<PostgresPlacement, NpgsqlDataSource> createDataSource)
+    internal PostgresPools(IReadOnlyDictionary<string, string> shards, int permitsPerShard, int maxOpen, Func<PostgresPlacement, NpgsqlDataSource> createDataSource)
     {
-        _budgets = shards.ToDictionary(s => s, s => new ShardBudget(s, permitsPerShard), StringComparer.Ordinal);
+        _budgets = shards.ToDictionary(
+            s => s.Key,
+            s => new ShardBudget(s.Key, permitsPerShard, TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s.Value).Timeout))), // parsed once
+            StringComparer.Ordinal);
         _maxOpen = maxOpen;
         _createDataSource = createDataSource;
     }
@@ -226,7 +232,7 @@ internal sealed class PostgresPools : IDisposable
         : throw new InvalidOperationException($"Shard '{shard}' is recorded in the catalog but not configured in this process. Add it with o.AddShard(\"{shard}\", connectionString).");
 
     /// <summary>Leases a connection slot on the placement's pool, taking a budget permit when the pool needs one more.</summary>
-    internal async ValueTask<PostgresPool> LeaseAsync(PostgresPlacement placement, bool async, TimeSpan timeout, CancellationToken cancellationToken)
+    internal async ValueTask<PostgresPool> LeaseAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -242,7 +248,7 @@ internal sealed class PostgresPools : IDisposable
                 var granted = false;
                 try
                 {
-                    await TakePermitAsync(pool, async, timeout, cancellationToken).ConfigureAwait(false);
+                    await TakePermitAsync(pool, async, cancellationToken).ConfigureAwait(false);
                     granted = true;
                 }
                 finally
@@ -287,9 +293,10 @@ internal sealed class PostgresPools : IDisposable
         }
     }
 
-    private async ValueTask TakePermitAsync(PostgresPool pool, bool async, TimeSpan timeout, CancellationToken cancellationToken)
+    private async ValueTask TakePermitAsync(PostgresPool pool, bool async, CancellationToken cancellationToken)
     {
         var budget = pool.Budget;
+        var timeout = budget.Timeout;
         var started = Stopwatch.GetTimestamp();
         while (true)
         {

@@ -12,7 +12,6 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
 {
     private readonly PostgresPools _pools;
     private readonly PostgresMigrator _migrator;
-    private readonly Dictionary<string, TimeSpan> _openTimeouts;
     private long _catalogChanges;
 
     /// <summary>Creates the router (normally <c>builder.UsePostgres</c> does).</summary>
@@ -24,9 +23,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         options.Validate();
         Options = options;
         _migrator = new PostgresMigrator(options.Migrations);
-        _openTimeouts = options.Shards.ToDictionary(
-            s => s.Key, s => TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s.Value).Timeout)), StringComparer.Ordinal);
-        _pools = new PostgresPools(options.Shards.Keys, options.MaxConnectionsPerShard, options.MaxOpenTenants, CreateDataSource);
+        _pools = new PostgresPools(options.Shards, options.MaxConnectionsPerShard, options.MaxOpenTenants, CreateDataSource);
         Catalog = new PostgresTenantCatalog(this);
     }
 
@@ -92,14 +89,15 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         return await OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
     }
 
-    internal PostgresPlacement ShardPlacement(string shard)
+    /// <summary>A shard's own connection (no tenant): to its database, or to <paramref name="database"/> on the same server.</summary>
+    internal PostgresPlacement ShardPlacement(string shard, string? database = null)
     {
         if (!Options.Shards.TryGetValue(shard, out var cs))
         {
             throw new ArgumentException($"Shard '{shard}' is not configured. Configured shards: {string.Join(", ", Options.Shards.Keys)}.", nameof(shard));
         }
 
-        return new PostgresPlacement("", 0, shard, PostgresIsolation.Rows, "public", new NpgsqlConnectionStringBuilder(cs).Database ?? "postgres", 0, null);
+        return new PostgresPlacement("", 0, shard, PostgresIsolation.Rows, "public", database ?? new NpgsqlConnectionStringBuilder(cs).Database ?? "postgres", 0, null);
     }
 
     internal string? RoleFor(PostgresIsolation isolation, string schema) =>
@@ -127,7 +125,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
     /// <summary>Opens a routed connection: lease (budget), open, first-use migration, tenant settings for rows.</summary>
     internal async ValueTask<NpgsqlConnection> OpenAsync(PostgresPlacement placement, bool setTenant, bool migrate, bool async, CancellationToken cancellationToken)
     {
-        var pool = await _pools.LeaseAsync(placement, async, OpenTimeout(placement.Shard), cancellationToken).ConfigureAwait(false);
+        var pool = await _pools.LeaseAsync(placement, async, cancellationToken).ConfigureAwait(false);
         NpgsqlConnection? connection = null;
         try
         {
@@ -180,10 +178,6 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
             throw;
         }
     }
-
-    /// <summary>How long an open waits for the shard's budget: the shard connection string's <c>Timeout</c> (parsed once).</summary>
-    private TimeSpan OpenTimeout(string shard) =>
-        _openTimeouts.TryGetValue(shard, out var timeout) ? timeout : TimeSpan.FromSeconds(15); // an unconfigured shard fails in the lease with its own message
 
     private Task EnsureReadyAsync(PostgresPool pool, NpgsqlConnection connection, CancellationToken cancellationToken)
     {

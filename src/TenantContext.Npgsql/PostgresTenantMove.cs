@@ -448,7 +448,7 @@ internal sealed class PostgresTenantMove
         {
             try
             {
-                return await OpenAsync(_router.ShardPlacement(shard) with { DatabaseName = database }, role: false, CancellationToken.None).ConfigureAwait(false);
+                return await OpenAsync(_router.ShardPlacement(shard, database), role: false, CancellationToken.None).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
             {
