@@ -5,8 +5,7 @@ using static SiteBuilder.Html;
 namespace SiteBuilder;
 
 /// <summary>
-/// The platform's admin page: websites with their shard, a form to create one, custom domains, and the place of the
-/// "move to shard" action. It answers only where no website is named (<c>localhost:5090/admin</c>, never
+/// The platform's admin page: websites with their shard, a form to create one, custom domains, and "move to shard". It answers only where no website is named (<c>localhost:5090/admin</c>, never
 /// <c>acme.localhost:5090/admin</c>) and only to this machine.
 /// </summary>
 public static class Admin
@@ -23,7 +22,7 @@ public static class Admin
         var port = http.Request.Host.Port is { } p ? ":" + p : "";
         var shards = postgres.Options.Shards.Keys.ToList();
         var rows = string.Concat(records.Select(r => $"""
-            <tr><td>{E(r.Slug)}</td><td>{r.Key}</td><td>{E(r.Shard)}</td><td>{r.Isolation}</td><td>{r.State}</td>
+            <tr><td>{E(r.Slug)}</td><td>{r.Key}</td><td>{E(r.Shard)}</td><td>{r.Isolation}</td><td>{(r.IsMoving ? "moving" : r.State)}</td>
             <td><a href="http://{E(r.Slug)}.{E(settings.ParentDomain)}{port}/">{E(r.Slug)}.{E(settings.ParentDomain)}</a> ·
                 <a href="/s/{E(r.Slug)}/">/s/{E(r.Slug)}/</a> · <a href="/s/{E(r.Slug)}/edit">edit</a>
                 {string.Concat(domains.Of(r.Slug).Select(d => $" · {E(d)}"))}</td>
@@ -100,19 +99,63 @@ public static class Admin
         return error is null ? Results.Redirect("/admin") : await Index(http, domains, settings, cancellationToken, error, StatusCodes.Status400BadRequest);
     }
 
-    // ─── Moving a website to another shard: issue #11 ────────────────────────────────────────────────────────────────
-    // PostgresTenantCatalog.MoveAsync moves schema and database tenants between shards (verified, crash-safe); a website
-    // is a rows tenant, and moving rows tenants (copy its rows from the shared tables at one snapshot, keep them in step,
-    // verify, switch the shard map, delete the source rows) is the part of #11 still to come — MoveAsync refuses it with
-    // NotSupportedException today. When it lands, this handler becomes:
-    //     var form = await http.Request.ReadFormAsync(ct);
-    //     await TenantContext.Configuration.GetPostgres().Catalog.MoveAsync(slug, toShard: form["shard"].ToString(), cancellationToken: ct);
-    //     return Results.Redirect("/admin");
-    // and MoveForm's button is enabled. Until then the sample moves nothing and says so.
-    public static IResult Move(HttpContext http, string slug)
-        => Refused(http) ?? Page("SiteBuilder", "Not available yet",
-            $"<p>Moving '{E(slug)}' to another shard needs moves of rows tenants (issue #11), which this build does not have yet. Nothing was changed.</p>",
-            "/admin", StatusCodes.Status501NotImplemented);
+    /// <summary>
+    /// Moves a website to another shard, as shared rows there (<c>PostgresTenantCatalog.MoveAsync</c>): its rows in every
+    /// table with <c>website_id</c> (and its own <c>websites</c> row) copied under a brief write fence, verified, switched,
+    /// then deleted from the source. The website keeps serving: its requests during the fence wait, and go to the new shard
+    /// after it. Answers with the move's report; a move that cannot be made changes nothing and says why.
+    /// </summary>
+    public static async Task<IResult> Move(HttpContext http, string slug, SiteDomains domains, SiteSettings settings, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        if (Refused(http) is { } refused)
+        {
+            return refused;
+        }
+
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var shard = form["shard"].ToString();
+        var postgres = TenantContext.Configuration.GetPostgres();
+        if (!TenantSlug.IsValid(slug) || await postgres.Catalog.GetAsync(slug, cancellationToken) is not { } record)
+        {
+            return await Index(http, domains, settings, cancellationToken, $"There is no website '{slug}'.", StatusCodes.Status404NotFound);
+        }
+
+        if (!postgres.Options.Shards.ContainsKey(shard) || shard == record.Shard)
+        {
+            return await Index(http, domains, settings, cancellationToken, $"Pick a shard other than '{record.Shard}' to move '{slug}' to.", StatusCodes.Status400BadRequest);
+        }
+
+        TenantMoveReport report;
+        try
+        {
+            // Not the request's token: a browser closing the tab must not roll back a move half-way. Stopping the app does
+            // (before the switch the website stays where it was; after it, the move finishes its clean-up).
+            report = await postgres.Catalog.MoveAsync(slug, shard, cancellationToken: lifetime.ApplicationStopping);
+        }
+        catch (Exception ex) when (ex is PostgresTenantException or TenantUnavailableException or TenantAlreadyExistsException or ArgumentException)
+        {
+            return await Index(http, domains, settings, cancellationToken,
+                $"'{slug}' was not moved: {ex.Message}", StatusCodes.Status409Conflict);
+        }
+
+        return Page("SiteBuilder", $"{slug} moved to {shard}", MoveReport(report, shard), "/admin");
+    }
+
+    /// <summary>The move's report: where from and to, each phase with its time, each table verified, the fence's length.</summary>
+    private static string MoveReport(TenantMoveReport report, string shard)
+    {
+        var phases = string.Concat(report.Phases.Select(p => $"<tr><td>{p.Phase}</td><td>{p.Duration.TotalMilliseconds:0} ms</td></tr>"));
+        var tables = string.Concat(report.Tables.Select(t =>
+            $"<tr><td>{E(t.Table)}</td><td>{t.Rows}</td><td>{t.Bytes}</td><td>{(t.Verified ? "verified" : "not verified")}</td></tr>"));
+        return $"""
+            <p class="moved">Website <b>{E(report.Tenant)}</b> moved to shard <b>{E(shard)}</b>: it serves from {E(report.To)}, no longer
+              from {E(report.From)}. {report.RowsCopied} rows copied and verified; its requests waited {report.FenceDuration.TotalMilliseconds:0} ms at the write fence.</p>
+            <table><tr><th>table</th><th>rows</th><th>bytes</th><th>check</th></tr>{tables}</table>
+            <h2>Phases</h2>
+            <table><tr><th>phase</th><th>time</th></tr>{phases}</table>
+            <p><a href="/admin">Back to the websites</a></p>
+            """;
+    }
 
     private static string MoveForm(PostgresTenantRecord record, IReadOnlyList<string> shards)
     {
@@ -122,7 +165,7 @@ public static class Admin
             : $"""
               <form method="post" action="/admin/websites/{E(record.Slug)}/move" class="inline">
                 <select name="shard">{string.Concat(targets.Select(s => $"<option>{E(s)}</option>"))}</select>
-                <button disabled title="needs moves of rows tenants (issue #11)">Move to shard</button>
+                <button>Move to shard</button>
               </form>
               """;
     }

@@ -47,6 +47,8 @@ builder.Services.AddTenantContext(b =>
         }
 
         o.Isolation = PostgresIsolation.Rows;  // shared tables; each connection carries tenancy.tenant_key = the website's id
+        o.TenantColumn = "website_id";         // which rows are a website's when it moves to another shard (Admin.Move)…
+        o.TenantColumns["websites"] = "id";    // …and its own row in websites
     });
     b.AddDbContext<SiteContext>(o => o
         .UseNpgsql()

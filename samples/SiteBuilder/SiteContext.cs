@@ -59,7 +59,8 @@ public sealed class Message
 /// The website builder's tables, shared by every website on a shard: each row carries the app's own
 /// <c>website_id bigint NOT NULL REFERENCES websites(id)</c>. <c>HasTenantKey</c> makes it the tenant column, so the
 /// query filter, the <c>SaveChanges</c> guard and PostgreSQL's row-level security all work on it; slugs and e-mail
-/// addresses are unique per website (<c>HasTenantUniqueIndex</c>). The tables are created by <see cref="SiteSchema"/>,
+/// addresses are unique per website (<c>HasTenantUniqueIndex</c>). Keys are <c>(website_id, id)</c>, so a website's rows
+/// keep their ids when it moves to another shard (see <see cref="SiteSchema"/>). The tables are created by <see cref="SiteSchema"/>,
 /// as the owner, from the SQL below; the app's role only reads and writes rows.
 /// </summary>
 public sealed class SiteContext(DbContextOptions<SiteContext> options) : DbContext(options)
@@ -86,7 +87,8 @@ public sealed class SiteContext(DbContextOptions<SiteContext> options) : DbConte
         modelBuilder.Entity<Page>(e =>
         {
             e.ToTable("pages");
-            e.Property(p => p.Id).HasColumnName("id");
+            e.HasKey(p => new { p.WebsiteId, p.Id });
+            e.Property(p => p.Id).HasColumnName("id").UseIdentityByDefaultColumn();
             e.Property(p => p.WebsiteId).HasColumnName("website_id");
             e.Property(p => p.Slug).HasColumnName("slug");
             e.Property(p => p.Title).HasColumnName("title");
@@ -99,7 +101,8 @@ public sealed class SiteContext(DbContextOptions<SiteContext> options) : DbConte
         modelBuilder.Entity<Contact>(e =>
         {
             e.ToTable("contacts");
-            e.Property(c => c.Id).HasColumnName("id");
+            e.HasKey(c => new { c.WebsiteId, c.Id });
+            e.Property(c => c.Id).HasColumnName("id").UseIdentityByDefaultColumn();
             e.Property(c => c.WebsiteId).HasColumnName("website_id");
             e.Property(c => c.Email).HasColumnName("email");
             e.Property(c => c.Name).HasColumnName("name");
@@ -110,13 +113,14 @@ public sealed class SiteContext(DbContextOptions<SiteContext> options) : DbConte
         modelBuilder.Entity<Message>(e =>
         {
             e.ToTable("messages");
-            e.Property(m => m.Id).HasColumnName("id");
+            e.HasKey(m => new { m.WebsiteId, m.Id });
+            e.Property(m => m.Id).HasColumnName("id").UseIdentityByDefaultColumn();
             e.Property(m => m.WebsiteId).HasColumnName("website_id");
             e.Property(m => m.ContactId).HasColumnName("contact_id");
             e.Property(m => m.Body).HasColumnName("body");
             e.Property(m => m.SentAt).HasColumnName("sent_at");
             e.HasOne<Website>().WithMany().HasForeignKey(m => m.WebsiteId);
-            e.HasOne<Contact>().WithMany().HasForeignKey(m => m.ContactId);
+            e.HasOne<Contact>().WithMany().HasForeignKey(m => new { m.WebsiteId, m.ContactId });
             e.HasTenantKey(m => m.WebsiteId);
         });
     }

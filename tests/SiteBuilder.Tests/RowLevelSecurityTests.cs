@@ -59,7 +59,7 @@ public sealed class RowLevelSecurityTests(SiteServer server)
     public void ExecuteUpdate_and_ExecuteDelete_aimed_at_another_website_change_nothing()
     {
         var globex = server.KeyOf("globex");
-        var before = server.AsOwner("SELECT id || ':' || website_id || ':' || title FROM pages ORDER BY id");
+        var before = server.AsOwner("SELECT id || ':' || website_id || ':' || title FROM pages ORDER BY website_id, id");
         using (server.Activate())
         using (TenantContext.Enter("acme"))
         {
@@ -69,7 +69,7 @@ public sealed class RowLevelSecurityTests(SiteServer server)
             Assert.Equal(0, db.Database.ExecuteSqlRaw("UPDATE pages SET title = 'defaced' WHERE website_id <> {0}", server.KeyOf("acme")));
         }
 
-        Assert.Equal(before, server.AsOwner("SELECT id || ':' || website_id || ':' || title FROM pages ORDER BY id"));
+        Assert.Equal(before, server.AsOwner("SELECT id || ':' || website_id || ':' || title FROM pages ORDER BY website_id, id"));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class RowLevelSecurityTests(SiteServer server)
     public void A_hand_written_UPDATE_moving_rows_to_another_website_is_refused_by_the_database()
     {
         var initech = server.KeyOf("initech");
-        var before = server.AsOwner("SELECT id || ':' || website_id FROM pages ORDER BY id");
+        var before = server.AsOwner("SELECT id || ':' || website_id FROM pages ORDER BY website_id, id");
         using (server.Activate())
         using (TenantContext.Enter("acme"))
         {
@@ -124,7 +124,7 @@ public sealed class RowLevelSecurityTests(SiteServer server)
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
         }
 
-        Assert.Equal(before, server.AsOwner("SELECT id || ':' || website_id FROM pages ORDER BY id"));
+        Assert.Equal(before, server.AsOwner("SELECT id || ':' || website_id FROM pages ORDER BY website_id, id"));
     }
 
     [Fact]

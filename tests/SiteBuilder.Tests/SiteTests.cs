@@ -56,12 +56,13 @@ public sealed class SiteTests(SiteServer server)
     [Fact]
     public async Task Another_websites_page_cannot_be_opened_changed_or_deleted_by_its_id()
     {
-        var id = server.AsOwner($"SELECT id FROM pages WHERE website_id = {server.KeyOf("acme")} AND slug = 'about'").Single();
+        var acme = server.KeyOf("acme");
+        var id = server.AsOwner($"SELECT id FROM pages WHERE website_id = {acme} AND slug = 'about'").Single();
         using var initech = server.Client("initech.localhost");
         Assert.Equal(HttpStatusCode.NotFound, (await initech.GetPageAsync($"/edit/pages/{id}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await initech.PostFormAsync($"/edit/pages/{id}", ("slug", "about"), ("title", "Defaced"), ("body", "defaced"))).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await initech.PostFormAsync($"/edit/pages/{id}/delete")).Status);
-        Assert.Equal(["About Acme Bakery"], server.AsOwner($"SELECT title FROM pages WHERE id = {id}"));
+        Assert.Equal(["About Acme Bakery"], server.AsOwner($"SELECT title FROM pages WHERE website_id = {acme} AND id = {id}"));
     }
 
     [Fact]
