@@ -5,8 +5,9 @@ using static SiteBuilder.Html;
 namespace SiteBuilder;
 
 /// <summary>
-/// The platform's admin page: websites with their shard, a form to create one, custom domains, and "move to shard". It answers only where no website is named (<c>localhost:5090/admin</c>, never
-/// <c>acme.localhost:5090/admin</c>) and only to this machine.
+/// The platform's admin page: websites with their shard, a form to create one, custom domains, and "move to shard". It
+/// answers only where no website is named (<c>localhost:5090/admin</c>, never <c>acme.localhost:5090/admin</c>) and only
+/// to this machine.
 /// </summary>
 public static class Admin
 {
@@ -149,7 +150,7 @@ public static class Admin
             $"<tr><td>{E(t.Table)}</td><td>{t.Rows}</td><td>{t.Bytes}</td><td>{(t.Verified ? "verified" : "not verified")}</td></tr>"));
         return $"""
             <p class="moved">Website <b>{E(report.Tenant)}</b> moved to shard <b>{E(shard)}</b>: it serves from {E(report.To)}, no longer
-              from {E(report.From)}. {report.RowsCopied} rows copied and verified; its requests waited {report.FenceDuration.TotalMilliseconds:0} ms at the write fence.</p>
+              from {E(report.From)}. {report.RowsCopied} rows copied and verified; its writes were fenced for {report.FenceDuration.TotalMilliseconds:0} ms.</p>
             <table><tr><th>table</th><th>rows</th><th>bytes</th><th>check</th></tr>{tables}</table>
             <h2>Phases</h2>
             <table><tr><th>phase</th><th>time</th></tr>{phases}</table>
