@@ -114,23 +114,38 @@ public sealed class PostgresConnectionBudgetException : PostgresTenantException
 
 /// <summary>
 /// A move's verification found the target different from the source: the switch did not happen. The tenant stays where
-/// it was (its writes resume), and the half-built target was dropped. The message names the table and both sides.
+/// it was (its writes resume), and the half-built target was dropped. The message names the table, the first key range
+/// that differs (<see cref="Range"/>) and both sides' row counts and hashes there.
 /// </summary>
 public sealed class TenantMoveVerificationException : PostgresTenantException
 {
-    /// <summary>Creates the exception.</summary>
+    /// <summary>Creates the exception for a sequence, or a table as a whole.</summary>
     /// <param name="slug">The tenant.</param>
     /// <param name="table">The table (or sequence) that differs.</param>
     /// <param name="detail">What differs (counts, hashes or values on both sides).</param>
     public TenantMoveVerificationException(string slug, string table, string detail)
+        : this(slug, table, null, detail)
+    {
+    }
+
+    /// <summary>Creates the exception for a key range of a table.</summary>
+    /// <param name="slug">The tenant.</param>
+    /// <param name="table">The table that differs.</param>
+    /// <param name="range">The first key range that differs (e.g. <c>id [2001, 4001)</c>), or null for a sequence.</param>
+    /// <param name="detail">What differs (counts and hashes on both sides).</param>
+    public TenantMoveVerificationException(string slug, string table, string? range, string detail)
         : base(slug,
-            $"Moving tenant '{slug}' stopped before the switch: \"{table}\" differs between source and target ({detail}). The tenant still " +
-            "lives where it was, untouched; the target was dropped. Something wrote to the target during the copy, or a migration step " +
+            $"Moving tenant '{slug}' stopped before the switch: \"{table}\" differs between source and target{(range is null ? "" : " in key range " + range)} ({detail}). " +
+            "The tenant still lives where it was, untouched; the target was dropped. Something wrote to the target during the copy, or a migration step " +
             "inserts different rows on the target's server: check the target's migrations, then run the move again.")
     {
         Table = table;
+        Range = range;
     }
 
     /// <summary>The table (or sequence) that differs.</summary>
     public string Table { get; }
+
+    /// <summary>The first key range of <see cref="Table"/> that differs (its key column and bounds, e.g. <c>id [2001, 4001)</c>), or null for a sequence.</summary>
+    public string? Range { get; }
 }

@@ -54,11 +54,12 @@ internal sealed class PostgresLogicalCopy(PostgresTenantOptions options, Postgre
 
         await using var identity = new NpgsqlCommand(
             "SELECT coalesce(string_agg(c.relname, ', ' ORDER BY c.relname), '') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
-            "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname NOT IN ($2, $3) AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS " +
+            "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname NOT IN ($2, $3, $4) AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS " +
             "(SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))", source);
         identity.Parameters.Add(new NpgsqlParameter { Value = from.SchemaName });
         identity.Parameters.Add(new NpgsqlParameter { Value = PostgresMigrator.HistoryTable });
         identity.Parameters.Add(new NpgsqlParameter { Value = BeaconTable });
+        identity.Parameters.Add(new NpgsqlParameter { Value = PostgresMoveMarks.MarksTable });
         var missing = (string)(await identity.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         return missing.Length == 0
             ? null
@@ -101,8 +102,8 @@ internal sealed class PostgresLogicalCopy(PostgresTenantOptions options, Postgre
     }
 
     /// <summary>
-    /// Removes every replication object of this move, by name, whichever exist: the subscription (in the target's database),
-    /// the slot and publication (in the source's), both beacon tables. Safe to run at any point, and again.
+    /// Removes every replication object of this move, by name, whichever exist: the subscription and the change marks
+    /// (<see cref="PostgresMoveMarks"/>) in the target's database, the slot and publication in the source's, both beacon tables. Safe to run at any point, and again.
     /// </summary>
     internal async Task SweepAsync(Func<string, string, Task<NpgsqlConnection?>> open)
     {
@@ -116,6 +117,7 @@ internal sealed class PostgresLogicalCopy(PostgresTenantOptions options, Postgre
                     $"DO $$ BEGIN IF EXISTS (SELECT FROM pg_subscription WHERE subname = {literal} AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())) THEN " +
                     $"ALTER SUBSCRIPTION {quoted} DISABLE; ALTER SUBSCRIPTION {quoted} SET (slot_name = NONE); END IF; END $$", CancellationToken.None).ConfigureAwait(false);
                 await ExecuteAsync(target, $"DROP SUBSCRIPTION IF EXISTS {quoted}", CancellationToken.None).ConfigureAwait(false);
+                await ExecuteAsync(target, PostgresMoveMarks.SweepSql(move.To.SchemaName), CancellationToken.None).ConfigureAwait(false);
                 await ExecuteAsync(target, $"DROP TABLE IF EXISTS {PostgresNames.Quote(move.To.SchemaName)}.{PostgresNames.Quote(BeaconTable)}", CancellationToken.None).ConfigureAwait(false);
             }
         }

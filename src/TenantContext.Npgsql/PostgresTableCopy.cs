@@ -11,7 +11,7 @@ internal static class PostgresTableCopy
     /// <summary>One table: its name and the columns a COPY carries (generated columns are recomputed, not copied).</summary>
     internal sealed record Table(string Name, IReadOnlyList<string> Columns, long Bytes);
 
-    /// <summary>The schema's ordinary tables, the migration history and a move's beacon excluded, referenced tables first.</summary>
+    /// <summary>The schema's ordinary tables, the migration history and a move's beacon and change marks excluded, referenced tables first.</summary>
     internal static async Task<IReadOnlyList<Table>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, CancellationToken cancellationToken)
     {
         var tables = new Dictionary<string, (List<string> Columns, long Bytes)>(StringComparer.Ordinal);
@@ -19,11 +19,12 @@ internal static class PostgresTableCopy
             "SELECT c.relname, array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), " +
             "pg_total_relation_size(c.oid) " +
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid " +
-            "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname NOT IN ($2, $3) GROUP BY c.oid, c.relname ORDER BY c.relname", connection, transaction))
+            "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname NOT IN ($2, $3, $4) GROUP BY c.oid, c.relname ORDER BY c.relname", connection, transaction))
         {
             list.Parameters.Add(new NpgsqlParameter { Value = schema });
             list.Parameters.Add(new NpgsqlParameter { Value = PostgresMigrator.HistoryTable });
             list.Parameters.Add(new NpgsqlParameter { Value = PostgresLogicalCopy.BeaconTable });
+            list.Parameters.Add(new NpgsqlParameter { Value = PostgresMoveMarks.MarksTable });
             await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -117,11 +118,12 @@ internal static class PostgresTableCopy
         return bytes;
     }
 
-    /// <summary>A table's row count and ordered hash: md5 over the md5 of each row's text, in byte order of those md5s (independent of physical order).</summary>
-    internal static async Task<(long Rows, string Hash)> HashAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string table, CancellationToken cancellationToken)
+    /// <summary>A table's row count and ordered hash: md5 over the md5 of each row's text (its stored columns), in byte order of those md5s (independent of physical order).</summary>
+    internal static async Task<(long Rows, string Hash)> HashAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, Table table, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h COLLATE \"C\")), '') FROM (SELECT md5(x::text) AS h FROM {PostgresNames.Quote(schema)}.{PostgresNames.Quote(table)} AS x) rows",
+            $"SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h COLLATE \"C\")), '') FROM (SELECT md5(ROW({string.Join(", ", table.Columns.Select(c => "x." + PostgresNames.Quote(c)))})::text) AS h " +
+            $"FROM {PostgresNames.Quote(schema)}.{PostgresNames.Quote(table.Name)} AS x) rows",
             connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -38,18 +38,19 @@ public sealed record PostgresTenantStats(string Slug, string Shard, PostgresIsol
 
 /// <summary>
 /// Drift checks and sizes, one query per shard (and per database tenant) rather than one per tenant. The migration history
-/// and an online move's beacon table (<see cref="PostgresLogicalCopy.BeaconTable"/>) are not the tenant's tables.
+/// and an online move's beacon and change-marks tables (<see cref="PostgresLogicalCopy.BeaconTable"/>, <see cref="PostgresMoveMarks.MarksTable"/>)
+/// are not the tenant's tables.
 /// </summary>
 internal static class PostgresTenantInspection
 {
     private const string PerSchemaSql = """
         SELECT n.nspname,
-               count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon'))::int,
-               coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname <> 'tenancy_move_beacon'), 0)::bigint,
-               coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon')), 0)::bigint,
+               count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon', 'tenancy_move_marks'))::int,
+               coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_move_beacon', 'tenancy_move_marks')), 0)::bigint,
+               coalesce(sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon', 'tenancy_move_marks')), 0)::bigint,
                (SELECT md5(coalesce(string_agg(t.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY t.relname, a.attnum), ''))
                   FROM pg_class t JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-                 WHERE t.relnamespace = n.oid AND t.relkind IN ('r', 'p') AND t.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon'))
+                 WHERE t.relnamespace = n.oid AND t.relkind IN ('r', 'p') AND t.relname NOT IN ('tenancy_migrations', 'tenancy_move_beacon', 'tenancy_move_marks'))
           FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
          WHERE n.nspname = ANY($1)
          GROUP BY n.oid, n.nspname

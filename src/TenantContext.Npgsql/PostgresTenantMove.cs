@@ -4,9 +4,10 @@ using Npgsql;
 namespace Tenancy.Npgsql;
 
 /// <summary>
-/// One tenant move (offline mode): plan, mark, build the target from the migrations, wait for every router to read the
-/// catalog per open, fence the source's writes, copy at that point, verify, switch the catalog and rename the source away
-/// under the fence, then drop (or keep) the old copy. The move is recorded in <c>tenancy.moves</c> from its mark to its
+/// One tenant move: plan, mark, build the target from the migrations, (online: replicate and compare per key range,
+/// <see cref="PostgresRangeVerification"/>), wait for every router to read the catalog per open, fence the source's
+/// writes, copy at that point (online: catch up) and verify (online: the key ranges changed since they were compared),
+/// switch the catalog and rename the source away under the fence, then drop (or keep) the old copy. The move is recorded in <c>tenancy.moves</c> from its mark to its
 /// end, so a later attempt finds an interrupted one: not switched → its target is dropped (roll back); switched → its
 /// source is removed (finish). An advisory lock on the catalog keeps two movers of one tenant apart.
 /// </summary>
@@ -188,6 +189,7 @@ internal sealed class PostgresTenantMove
             await _router.Migrator.MigrateAsync(to, target, cancellationToken).ConfigureAwait(false);
 
             PostgresLogicalCopy? logical = null;
+            PostgresRangeVerification? verification = null;
             if (mode == TenantMoveMode.Online)
             {
                 Enter(TenantMovePhase.Copying);
@@ -196,6 +198,12 @@ internal sealed class PostgresTenantMove
                 targetAdmin = await OpenAsync(to, role: false, cancellationToken).ConfigureAwait(false);
                 var published = await PostgresTableCopy.ListAsync(source, null, from.SchemaName, cancellationToken).ConfigureAwait(false);
                 await logical.StartAsync(sourceAdmin, targetAdmin, published, _options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+
+                // Most of the verification happens here, while the tenant serves: see PostgresRangeVerification.
+                Enter(TenantMovePhase.PreVerifying);
+                verification = new PostgresRangeVerification(_tenant, from.SchemaName, to.SchemaName);
+                await verification.PrepareAsync(sourceAdmin, targetAdmin, published, cancellationToken).ConfigureAwait(false);
+                await verification.CompareAsync(sourceAdmin, targetAdmin, t => Report(TenantMovePhase.PreVerifying, t), cancellationToken).ConfigureAwait(false);
             }
 
             Enter(TenantMovePhase.WaitingForRouters);
@@ -281,18 +289,30 @@ internal sealed class PostgresTenantMove
                 }
 
                 Enter(TenantMovePhase.Verifying);
-                foreach (var table in listed)
+                if (verification is not null)
                 {
-                    Report(TenantMovePhase.Verifying, table.Name);
-                    var (rows, sourceHash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
-                    var (targetRows, targetHash) = await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
-                    if (rows != targetRows || sourceHash != targetHash)
+                    tables.AddRange(await verification.VerifyUnderFenceAsync(source, fence, target, copy, targetAdmin!, listed, n => bytes[n],
+                        t => Report(TenantMovePhase.Verifying, t), cancellationToken).ConfigureAwait(false));
+                }
+                else
+                {
+                    var sortsAlike = (bool?)null;
+                    foreach (var table in listed)
                     {
-                        throw new TenantMoveVerificationException(_tenant, table.Name,
-                            $"source {rows} rows, hash {sourceHash}; target {targetRows} rows, hash {targetHash}");
-                    }
+                        Report(TenantMovePhase.Verifying, table.Name);
+                        var sourceTask = PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table, cancellationToken);
+                        var targetTask = PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table, cancellationToken);
+                        await Task.WhenAll(sourceTask, targetTask).ConfigureAwait(false);
+                        var ((rows, sourceHash), (targetRows, targetHash)) = (await sourceTask.ConfigureAwait(false), await targetTask.ConfigureAwait(false));
+                        if (rows != targetRows || sourceHash != targetHash)
+                        {
+                            sortsAlike ??= await PostgresKeyRanges.SortAlikeAsync(source, fence, target, copy, cancellationToken).ConfigureAwait(false);
+                            throw await PostgresKeyRanges.LocateAsync(_tenant, table.Name, table.Columns, (source, fence, from.SchemaName, ""), (target, copy, to.SchemaName, ""),
+                                sortsAlike.Value, null, cancellationToken).ConfigureAwait(false);
+                        }
 
-                    tables.Add(new TenantMoveTable(table.Name, rows, bytes[table.Name], sourceHash, targetHash));
+                        tables.Add(new TenantMoveTable(table.Name, rows, bytes[table.Name], sourceHash, targetHash) { Ranges = 1, RangesInFence = 1 });
+                    }
                 }
 
                 var targetSequences = (await PostgresTableCopy.SequencesAsync(target, copy, to.SchemaName, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Name, s => s.LastValue, StringComparer.Ordinal);
@@ -308,6 +328,11 @@ internal sealed class PostgresTenantMove
                 }
 
                 await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (verification is not null)
+                {
+                    // The change marks go before the switch: after it, the tenant's own role writes these tables.
+                    await PostgresTenantCatalog.ExecuteAsync(targetAdmin!, PostgresMoveMarks.SweepSql(to.SchemaName), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             Enter(TenantMovePhase.Switching);
@@ -368,8 +393,8 @@ internal sealed class PostgresTenantMove
             // A schema or database becoming rows: a table without the tenant column cannot carry its rows into shared tables.
             foreach (var table in others)
             {
-                var (count, hash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table.Name, cancellationToken).ConfigureAwait(false);
-                if (count > 0 && (await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table.Name, cancellationToken).ConfigureAwait(false)).Hash != hash)
+                var (count, hash) = await PostgresTableCopy.HashAsync(source, fence, from.SchemaName, table, cancellationToken).ConfigureAwait(false);
+                if (count > 0 && (await PostgresTableCopy.HashAsync(target, copy, to.SchemaName, table, cancellationToken).ConfigureAwait(false)).Hash != hash)
                 {
                     throw new PostgresTenantException(_tenant,
                         $"Table \"{table.Name}\" of tenant '{_tenant}' has {count} rows but no tenant column (\"{(Options.TenantColumns.TryGetValue(table.Name, out var c) ? c : Options.TenantColumn)}\"), " +
@@ -395,19 +420,24 @@ internal sealed class PostgresTenantMove
         sequences.AddRange(await PostgresRowsCopy.RaiseSequencesAsync(source, fence, from.SchemaName, target, copy, to.SchemaName, _tenant, cancellationToken).ConfigureAwait(false));
 
         Enter(TenantMovePhase.Verifying);
+        bool? sortsAlike = null;
         foreach (var table in owned)
         {
             Report(TenantMovePhase.Verifying, table.Name);
-            var (count, sourceHash) = await PostgresRowsCopy.HashAsync(source, fence, from.SchemaName, table, PostgresRowsCopy.Filter(table, from), cancellationToken).ConfigureAwait(false);
-            var (targetCount, targetHash) = await PostgresRowsCopy.HashAsync(target, copy, to.SchemaName, table, PostgresRowsCopy.Filter(table, to), cancellationToken).ConfigureAwait(false);
+            var (sourceFilter, targetFilter) = (PostgresRowsCopy.Filter(table, from), PostgresRowsCopy.Filter(table, to));
+            var sourceTask = PostgresRowsCopy.HashAsync(source, fence, from.SchemaName, table, sourceFilter, cancellationToken);
+            var targetTask = PostgresRowsCopy.HashAsync(target, copy, to.SchemaName, table, targetFilter, cancellationToken);
+            await Task.WhenAll(sourceTask, targetTask).ConfigureAwait(false);
+            var ((count, sourceHash), (targetCount, targetHash)) = (await sourceTask.ConfigureAwait(false), await targetTask.ConfigureAwait(false));
             if (count != targetCount || sourceHash != targetHash)
             {
-                throw new TenantMoveVerificationException(_tenant, table.Name,
-                    $"source {count} rows, hash {sourceHash}; target {targetCount} rows of the tenant, hash {targetHash}" +
-                    (from.Isolation == PostgresIsolation.Rows ? "" : $" (rows whose \"{table.TenantColumn}\" is not the tenant's do not count on the target)"));
+                sortsAlike ??= await PostgresKeyRanges.SortAlikeAsync(source, fence, target, copy, cancellationToken).ConfigureAwait(false);
+                throw await PostgresKeyRanges.LocateAsync(_tenant, table.Name, table.Columns, (source, fence, from.SchemaName, sourceFilter), (target, copy, to.SchemaName, targetFilter),
+                    sortsAlike.Value, from.Isolation == PostgresIsolation.Rows ? null : $"; rows whose \"{table.TenantColumn}\" is not the tenant's do not count on the target",
+                    cancellationToken).ConfigureAwait(false);
             }
 
-            tables.Add(new TenantMoveTable(table.Name, count, bytes[table.Name], sourceHash, targetHash));
+            tables.Add(new TenantMoveTable(table.Name, count, bytes[table.Name], sourceHash, targetHash) { Ranges = 1, RangesInFence = 1 });
         }
 
         foreach (var s in sequences)

@@ -24,10 +24,20 @@ public enum TenantMovePhase
     /// </summary>
     Copying,
 
+    /// <summary>
+    /// Online only, before the fence, while replication keeps the target in step: every table compared per key range on
+    /// both servers; ranges that differ or that changed on the target since their comparison are compared again, and those
+    /// still dirty at the fence are compared under it (<see cref="Verifying"/>). Runs after <see cref="Copying"/>.
+    /// </summary>
+    PreVerifying,
+
     /// <summary>Online only, under the fence: waiting until the target has applied the source's last changes.</summary>
     CatchingUp,
 
-    /// <summary>Comparing row counts and ordered hashes per table, and the sequences, between source and target.</summary>
+    /// <summary>
+    /// Comparing source and target under the fence: every table's row count and ordered hash (a difference is located to its
+    /// key range), and the sequences. Online, only the key ranges left dirty by <see cref="PreVerifying"/> are compared here.
+    /// </summary>
     Verifying,
 
     /// <summary>Switching the catalog to the target (epoch + 1) and renaming the old schema away, then lifting the fence.</summary>
@@ -48,14 +58,16 @@ public enum TenantMoveMode
 {
     /// <summary>
     /// Write fence, copy at that point, verify, switch: the tenant's reads go on throughout, its writes wait for the whole
-    /// copy (the fence duration grows with the tenant's size).
+    /// copy and verification (the fence duration grows with the tenant's size, by design: nothing keeps a copy made before
+    /// the fence in step).
     /// </summary>
     Offline,
 
     /// <summary>
     /// PostgreSQL logical replication: a publication and a slot on the source, a subscription on the target that copies
-    /// the tables at the slot's snapshot and then applies every change while the tenant serves; the fence only covers the
-    /// last catch-up, the verification and the switch. Needs <c>wal_level = logical</c> on the source's server, a
+    /// the tables at the slot's snapshot and then applies every change while the tenant serves, and the tables are compared
+    /// per key range meanwhile; the fence only covers the last catch-up, the comparison of the key ranges changed since
+    /// (<see cref="TenantMovePhase.PreVerifying"/>), the sequences and the switch. Needs <c>wal_level = logical</c> on the source's server, a
     /// superuser login on the target's, a replica identity on every table, the same schema name on both sides (no change
     /// of isolation), and the target's server able to connect to the source's with the shard's connection string.
     /// </summary>
@@ -78,10 +90,19 @@ public sealed record TenantMovePhaseTime(TenantMovePhase Phase, TimeSpan Duratio
 /// <param name="Table">The table's name (in the tenant's schema).</param>
 /// <param name="Rows">Rows in the source (at the fence).</param>
 /// <param name="Bytes">Bytes copied (the binary COPY stream) offline; online and for a dry run, the source table's size on disk with indexes.</param>
-/// <param name="SourceHash">The source's ordered hash (md5 over the rows' md5 in text order); null in a dry run.</param>
+/// <param name="SourceHash">
+/// The source's hash: md5 over the rows' md5 in text order, or online md5 over its key ranges' such hashes (with their
+/// numbers and row counts); null in a dry run.
+/// </param>
 /// <param name="TargetHash">The target's ordered hash; null in a dry run.</param>
 public sealed record TenantMoveTable(string Table, long Rows, long Bytes, string? SourceHash, string? TargetHash)
 {
+    /// <summary>How many key ranges the table was compared in (1 for a whole-table comparison; 0 in a dry run).</summary>
+    public int Ranges { get; init; }
+
+    /// <summary>How many of them were compared under the write fence (all of them offline; online, those left dirty before it).</summary>
+    public int RangesInFence { get; init; }
+
     /// <summary>Whether both sides have the same rows (hashes equal).</summary>
     public bool Verified => SourceHash is not null && SourceHash == TargetHash;
 }

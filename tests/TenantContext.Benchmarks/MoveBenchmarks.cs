@@ -10,10 +10,12 @@ namespace Tenancy.Benchmarks;
 /// <summary>
 /// A tenant of <c>TC_MOVE_MB</c> megabytes (64 by default: pages and revisions) moved between two durable local clusters,
 /// online and offline, next to <c>pg_dump -n SCHEMA | psql</c> of the same schema between the same servers in the same
-/// run (the baseline). Each iteration moves the tenant to the other server (the next one moves it back). The write
-/// fence's durations are printed at the end (BenchmarkDotNet measures whole moves).
+/// run (the baseline). Each iteration moves the tenant to the other server (the next one moves it back). BenchmarkDotNet
+/// measures whole moves; the columns <c>Copy</c>, <c>Copy/pg_dump</c>, <c>PreVerify</c> and <c>Fence</c> are medians
+/// of the phases the moves' own reports give (<see cref="MovePhaseColumn"/>), warm-up move included.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3, invocationCount: 1)]
+[Config(typeof(MovePhaseColumn.Config))]
 public class MoveBenchmarks
 {
     private const string Steps =
@@ -34,7 +36,12 @@ public class MoveBenchmarks
     public static int Megabytes => int.TryParse(Environment.GetEnvironmentVariable("TC_MOVE_MB"), out var mb) ? mb : 64;
 
     [GlobalSetup]
-    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+    public void Setup()
+    {
+        SetupAsync().GetAwaiter().GetResult();
+        MovePhaseColumn.Clear(nameof(MoveOnline));
+        MovePhaseColumn.Clear(nameof(MoveOffline));
+    }
 
     private async Task SetupAsync()
     {
@@ -89,6 +96,7 @@ public class MoveBenchmarks
         _shard = record.Shard == "a" ? "b" : "a";
         var report = _router.Catalog.MoveAsync("big", _shard, options: new TenantMoveOptions { Mode = mode }).GetAwaiter().GetResult();
         _fences.Add((mode.ToString(), report.FenceDuration, report.BytesCopied));
+        MovePhaseColumn.Record(mode == TenantMoveMode.Online ? nameof(MoveOnline) : nameof(MoveOffline), report);
     }
 
     [GlobalCleanup]

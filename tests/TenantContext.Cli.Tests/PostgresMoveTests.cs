@@ -77,6 +77,7 @@ public sealed class PostgresMoveTests
         Assert.Equal(4, error.GetProperty("exitCode").GetInt32());
         Assert.Equal("TenantMoveVerificationException", error.GetProperty("type").GetString());
         Assert.Contains("Nothing was switched", error.GetProperty("message").GetString());
+        Assert.Contains("\"pages\" differs between source and target in key range id (-∞, +∞)", error.GetProperty("message").GetString()); // 5 rows: one range
         Assert.Equal(("main", 1L), (await env.CatalogScalarAsync<string>("SELECT shard FROM tenancy.tenants WHERE slug = 'acme'"),
             await env.CatalogScalarAsync<long>("SELECT epoch FROM tenancy.tenants WHERE slug = 'acme'")));
         Assert.Equal(5L, await env.MainScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages WHERE body LIKE 'page %'"));

@@ -59,6 +59,7 @@ public sealed class MoveProcessTests(ITestOutputHelper output)
     [Theory]
     [InlineData(TenantMovePhase.BuildingTarget)]
     [InlineData(TenantMovePhase.Copying)]
+    [InlineData(TenantMovePhase.PreVerifying)]
     [InlineData(TenantMovePhase.WaitingForRouters)]
     [InlineData(TenantMovePhase.CatchingUp)]
     [InlineData(TenantMovePhase.Verifying)]

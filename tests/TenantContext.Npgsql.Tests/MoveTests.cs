@@ -26,7 +26,7 @@ public sealed class MoveTests(ITestOutputHelper output)
         Assert.Equal(mode, report.Mode); // online when both servers allow it, without asking
         Assert.Null(report.ModeReason);
         Assert.Equal(mode == TenantMoveMode.Online
-            ? [TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.Copying, TenantMovePhase.WaitingForRouters,
+            ? [TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.Copying, TenantMovePhase.PreVerifying, TenantMovePhase.WaitingForRouters,
                 TenantMovePhase.Fencing, TenantMovePhase.CatchingUp, TenantMovePhase.Verifying, TenantMovePhase.Switching, TenantMovePhase.Switched, TenantMovePhase.RemovingSource, TenantMovePhase.Done]
             : [TenantMovePhase.Planning, TenantMovePhase.Marking, TenantMovePhase.BuildingTarget, TenantMovePhase.WaitingForRouters, TenantMovePhase.Fencing,
                 TenantMovePhase.Copying, TenantMovePhase.Verifying, TenantMovePhase.Switching, TenantMovePhase.Switched, TenantMovePhase.RemovingSource, TenantMovePhase.Done], phases);
@@ -44,7 +44,8 @@ public sealed class MoveTests(ITestOutputHelper output)
         Assert.Equal((pages, comments + 1, next + 1), await env.ReadAsync("acme")); // the sequence continues where it was
         Assert.Equal(0L, await env.MoveRowsAsync());
         Assert.Equal(0L, await env.ReplicationLeftoversAsync());
-        Assert.False(await env.Second.ScalarAsync<bool>("SELECT EXISTS (SELECT FROM pg_tables WHERE tablename = 'tenancy_move_beacon')", env.S1Db));
+        Assert.False(await env.Second.ScalarAsync<bool>("SELECT EXISTS (SELECT FROM pg_tables WHERE tablename IN ('tenancy_move_beacon', 'tenancy_move_marks'))", env.S1Db));
+        Assert.Equal(0L, await env.Second.ScalarAsync<long>("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tenancy_move%'", env.S1Db));
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public sealed class MoveTests(ITestOutputHelper output)
 
         var ex = await Assert.ThrowsAsync<TenantMoveVerificationException>(() => router.Catalog.MoveAsync("acme", "s1", options: new TenantMoveOptions { Mode = mode }));
 
-        Assert.Equal("pages", ex.Table);
+        Assert.Equal(("pages", "id (-∞, +∞) (all rows: one range)"), (ex.Table, ex.Range)); // 5 rows: one key range
         Assert.Contains("source 5 rows, hash", ex.Message);
         Assert.Contains("target 5 rows, hash", ex.Message);
         var record = (await router.Catalog.GetAsync("acme"))!;
@@ -133,6 +134,7 @@ public sealed class MoveTests(ITestOutputHelper output)
     [InlineData(TenantMovePhase.WaitingForRouters)]
     [InlineData(TenantMovePhase.Fencing)]
     [InlineData(TenantMovePhase.Copying)]
+    [InlineData(TenantMovePhase.PreVerifying)]
     [InlineData(TenantMovePhase.CatchingUp)]
     [InlineData(TenantMovePhase.Verifying)]
     [InlineData(TenantMovePhase.Switching)]
