@@ -144,8 +144,9 @@ internal static class PostgresRowsCopy
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
                 throw new PostgresTenantException(tenant,
-                    $"A row of table \"{table.Name}\" collides with a row already on the target ({ex.ConstraintName}: {ex.Detail}). Keys of shared tables " +
-                    "must be unique across shards for their rows to move (a sequence range per shard, or UUIDs). Nothing was switched.", ex);
+                    $"A row of table \"{table.Name}\" collides with a row already on the target ({ex.ConstraintName}: {ex.Detail}): a moved tenant's keys must " +
+                    $"not exist on the target shard. Make the key of each shared table include the tenant column (PRIMARY KEY ({table.TenantColumn}, id)), or use " +
+                    "UUIDs; sequence ranges per shard do not survive moves (a move raises the target's sequences to the source's). Nothing was switched.", ex);
             }
 
             batch.Clear();

@@ -125,7 +125,11 @@ public sealed class PostgresTenantOptions
     /// catalog key (<see cref="PostgresTenantRecord.Key"/>, as <see cref="PostgresTenantSettings.TenantKey"/> carries it), a
     /// text column its slug. Moves of rows tenants copy, verify and delete the tenant's rows in every table of the shard's
     /// <c>public</c> schema that has this column (or the one <see cref="TenantColumns"/> names for it); other tables are
-    /// shared and are not moved. Schema and database tenants keep the column when promoted from rows.
+    /// shared and are not moved. Schema and database tenants keep the column when promoted from rows. For a tenant's rows to
+    /// move, their keys must not exist on the target shard: make each such table's primary key include this column
+    /// (<c>PRIMARY KEY (website_id, id)</c>, the id from the shard's sequence), or use UUIDs. A move raises the target's
+    /// sequences to the source's (never lowers them), so every shard's sequences stay past every id on it; per-shard
+    /// sequence ranges would not survive that.
     /// </summary>
     public string TenantColumn { get; set; } = "tenant_id";
 
