@@ -95,6 +95,21 @@ public class CompilationStartTests
         Assert.All(telemetry, entry => Assert.True(Registered(entry.Info) > 0, $"{entry.Name} registered nothing"));
     }
 
+    [Fact]
+    public async Task TC1001_listens_to_operators_only_when_the_compilation_declares_one()
+    {
+        // Operators and conversions are the most frequent operations; only a user-defined one can be tenant-scoped.
+        const string Plain = "namespace N { class C { decimal M(int a, long b) => a + b + 1m; } }";
+        const string WithOperator = "namespace N { struct Money { public static Money operator +(Money a, Money b) => a; } }";
+
+        var plain = await TelemetryAsync(referenceRuntime: true, Plain);
+        var withOperator = await TelemetryAsync(referenceRuntime: true, WithOperator);
+
+        int Actions(List<(string Name, AnalyzerTelemetryInfo Info)> telemetry) =>
+            telemetry.Single(t => t.Name == nameof(RequiresTenantAnalyzer)).Info.OperationActionsCount;
+        Assert.Equal(Actions(withOperator) - 1, Actions(plain));
+    }
+
     private static int Registered(AnalyzerTelemetryInfo info) =>
         info.OperationActionsCount + info.OperationBlockActionsCount + info.OperationBlockStartActionsCount + info.OperationBlockEndActionsCount
         + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SymbolEndActionsCount
@@ -102,7 +117,7 @@ public class CompilationStartTests
         + info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.CodeBlockEndActionsCount
         + info.CompilationActionsCount + info.CompilationEndActionsCount;
 
-    private static async Task<List<(string Name, AnalyzerTelemetryInfo Info)>> TelemetryAsync(bool referenceRuntime)
+    private static async Task<List<(string Name, AnalyzerTelemetryInfo Info)>> TelemetryAsync(bool referenceRuntime, string source = Library)
     {
         var references = await TestReferences.Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         if (referenceRuntime)
@@ -113,7 +128,7 @@ public class CompilationStartTests
         var compilation = CSharpCompilation.Create(
             "Library",
             [
-                CSharpSyntaxTree.ParseText(Library, new CSharpParseOptions(LanguageVersion.Preview), "Library.cs"),
+                CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), "Library.cs"),
                 CSharpSyntaxTree.ParseText(TestReferences.FakeEntityFramework, new CSharpParseOptions(LanguageVersion.Preview), "EntityFramework.cs"),
             ],
             references,

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -57,11 +58,36 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(
                 c => Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor, symbols),
                 OperationKind.ObjectCreation);
-            start.RegisterOperationAction(
-                c => Analyze(c, OperatorMethod(c.Operation), symbols),
-                OperationKind.BinaryOperator, OperationKind.UnaryOperator, OperationKind.Conversion,
-                OperationKind.Increment, OperationKind.Decrement, OperationKind.CompoundAssignment);
+
+            // Operators and conversions are the most frequent operations of all (every implicit conversion is one), and
+            // only a user-defined one can be tenant-scoped: listen to them only when one can be declared where a tenant
+            // requirement can be (see MayDeclareOperators).
+            if (MayDeclareOperators(start.Compilation, symbols))
+            {
+                start.RegisterOperationAction(
+                    c => Analyze(c, OperatorMethod(c.Operation), symbols),
+                    OperationKind.BinaryOperator, OperationKind.UnaryOperator, OperationKind.Conversion,
+                    OperationKind.Increment, OperationKind.Decrement, OperationKind.CompoundAssignment);
+            }
         });
+    }
+
+    /// <summary>
+    /// False when no user-defined operator or conversion can be tenant-scoped: the compilation declares none (asked of
+    /// the declaration table, which knows every member's name without binding anything: operators are the <c>op_</c>
+    /// members) and no referenced assembly other than the runtime, which declares none, can see the runtime.
+    /// </summary>
+    private static bool MayDeclareOperators(Compilation compilation, TenantSymbols symbols)
+    {
+        foreach (var reference in symbols.TenantAwareReferences)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(reference, symbols.TenantContext.ContainingAssembly))
+            {
+                return true;
+            }
+        }
+
+        return compilation.ContainsSymbolsWithName(static name => name.StartsWith("op_", StringComparison.Ordinal), SymbolFilter.Member);
     }
 
     private static IMethodSymbol? OperatorMethod(IOperation operation) => operation switch

@@ -373,6 +373,26 @@ public class RequiresTenantAnalyzerTests
         class C { decimal M(Price p) => {|TC1001:p|}; }
         """);
 
+    [Fact]
+    public async Task Operator_marked_RequiresTenant_in_a_referenced_library_is_a_use()
+    {
+        // The source declares no operator (so the compilation-start check cannot find one in the declaration table);
+        // the marked operator and conversion come from a referenced assembly that sees the runtime.
+        var library = await Verifiers.TestReferences.CompileLibraryAsync("Money", """
+            namespace Lib;
+            public struct Money
+            {
+                [Tenancy.RequiresTenant] public static Money operator +(Money a, Money b) => a;
+                [Tenancy.RequiresTenant] public static implicit operator decimal(Money m) => 0m;
+            }
+            """);
+        var test = Verify.CreateTest(Usings + """
+            class C { decimal M(Lib.Money a, Lib.Money b) => {|TC1001:{|TC1001:a + b|}|}; }
+            """, []);
+        test.TestState.AdditionalReferences.Add(library);
+        await test.RunAsync();
+    }
+
     // ---- advice that can be followed (item 9) ----
 
     private const string Endpoints = """

@@ -72,6 +72,21 @@ public static class TestReferences
         """;
 
     /// <summary>Every analyzer in the analyzer assembly.</summary>
+    /// <summary>Compiles <paramref name="source"/> (referencing the runtime) into an in-memory assembly to reference as metadata.</summary>
+    public static async Task<MetadataReference> CompileLibraryAsync(string name, string source)
+    {
+        var references = await Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            name,
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
+            references.Add(TenantContextAssembly),
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
     public static ImmutableArray<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer> AllAnalyzers() =>
         typeof(DiagnosticIds).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
