@@ -68,6 +68,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
 
     private readonly PostgresTenantDatabases _router;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly SemaphoreSlim _createGate = new(1, 1);
     private volatile bool _created;
 
     internal PostgresTenantCatalog(PostgresTenantDatabases router)
@@ -675,7 +676,11 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
 
     internal NpgsqlDataSource DataSource => _dataSource;
 
-    /// <summary>Creates the catalog's tables on first use (idempotent, serialised across processes by an advisory lock).</summary>
+    /// <summary>
+    /// Creates the catalog's tables on first use (idempotent, serialised across processes by an advisory lock). One caller
+    /// of this process does it; concurrent first callers wait for it rather than each taking a pooled connection to queue
+    /// on the lock (1,000 clients entering at start-up exhausted the catalog's pool that way).
+    /// </summary>
     internal async ValueTask EnsureCreatedAsync(bool async, CancellationToken cancellationToken)
     {
         if (_created)
@@ -683,6 +688,30 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             return;
         }
 
+        if (async)
+        {
+            await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _createGate.Wait(cancellationToken);
+        }
+
+        try
+        {
+            if (!_created)
+            {
+                await CreateTablesAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _createGate.Release();
+        }
+    }
+
+    private async ValueTask CreateTablesAsync(bool async, CancellationToken cancellationToken)
+    {
         await using var connection = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
         await using var transaction = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
         await using var create = new NpgsqlCommand(CreateSql, connection, transaction);

@@ -44,7 +44,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
         }
         else if (record is not null && record.State == TenantState.Active)
         {
-            Remember(record);
+            Remember(record, Stopwatch.GetTimestamp(), router.CatalogChanges); // read by the resolver a moment ago
         }
     }
 
@@ -90,7 +90,19 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
             var placement = await PlacementAsync(async, cancellationToken).ConfigureAwait(false);
             if (!placement.Moving)
             {
-                return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresRoutingException) when (attempt < 3)
+                {
+                    if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw;
+                    }
+
+                    continue; // the old place is gone because the tenant moved since this router last read the catalog: open on the new one
+                }
             }
 
             // A moving tenant: the connection holds a lease that the move's fence waits for (and that waits for the fence);
@@ -130,6 +142,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
     /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> (same key and epoch).</summary>
     private async ValueTask<bool> StillAtAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
     {
+        var (readStarted, changes) = (Stopwatch.GetTimestamp(), _router.CatalogChanges);
         var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
         if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch)
         {
@@ -138,7 +151,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
         if (record is not null && record.State == TenantState.Active)
         {
-            Remember(record);
+            Remember(record, readStarted, changes);
         }
 
         return false;
@@ -177,6 +190,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
             return placement;
         }
 
+        var (readStarted, changes) = (Stopwatch.GetTimestamp(), _router.CatalogChanges);
         var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
         if (record is null)
         {
@@ -192,12 +206,14 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
                 $"(or `tenantctl restore {Slug}`) first.");
         }
 
-        return Remember(record);
+        return Remember(record, readStarted, changes);
     }
 
-    private PostgresPlacement Remember(PostgresTenantRecord record)
+    /// <param name="record">What the catalog said.</param>
+    /// <param name="readStarted">When the read began: the record is as fresh as that, not as its (possibly slow) answer.</param>
+    /// <param name="changes">This process's catalog-change count before the read.</param>
+    private PostgresPlacement Remember(PostgresTenantRecord record, long readStarted, long changes)
     {
-        var changes = _router.CatalogChanges;
         var old = _placement;
         var placement = old is not null && old.Key == record.Key && old.Epoch == record.Epoch && old.Moving == record.IsMoving
             ? old
@@ -209,7 +225,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
         _moving = record.IsMoving;
         Volatile.Write(ref _placement, placement);
-        Volatile.Write(ref _readAt, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _readAt, readStarted);
         Volatile.Write(ref _readAtChanges, changes);
         return placement;
     }

@@ -55,6 +55,9 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         Configuration?.Forget(slug);
     }
 
+    /// <summary>Closes the idle pooled connections to <paramref name="shard"/> (after a failure that may have been its server restarting).</summary>
+    internal void ClearShardPools(string shard) => _pools.ClearShard(shard);
+
     /// <summary>Closes the pool of a schema or database placement (or a moving tenant's) this process no longer routes to.</summary>
     internal void RetirePool(PostgresPlacement placement)
     {
@@ -127,10 +130,11 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
     {
         var pool = await _pools.LeaseAsync(placement, async, cancellationToken).ConfigureAwait(false);
         NpgsqlConnection? connection = null;
+        var opened = false;
         try
         {
             connection = pool.DataSource.CreateConnection();
-            pool.Attach(connection); // from here the lease ends when the connection closes
+            pool.Attach(connection); // once open, the lease ends when the connection closes
             if (async)
             {
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +143,8 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
             {
                 connection.Open();
             }
+
+            opened = true;
 
             if (migrate && pool.Ready is not { IsCompletedSuccessfully: true })
             {
@@ -164,7 +170,12 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         {
             if (connection is null)
             {
-                pool.EndLease();
+                pool.Release();
+            }
+            else if (!opened)
+            {
+                pool.Detach(connection); // a failed open never closes: end the lease here
+                connection.Dispose();
             }
             else if (async)
             {
