@@ -366,7 +366,18 @@ internal sealed class PostgresTenantMove
         await fence.DisposeAsync().ConfigureAwait(false);
         await DisposeAsync(sourceAdmin, targetAdmin).ConfigureAwait(false);
         Enter(TenantMovePhase.RemovingSource);
-        var kept = await FinishAsync(move).ConfigureAwait(false);
+        string? kept;
+        try
+        {
+            kept = await CleanUpAsync(move, () => FinishAsync(move)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            throw new PostgresTenantException(_tenant,
+                $"Tenant '{_tenant}' was moved to {move.To.Where} (verified; the catalog routes it there now), but removing its old copy from " +
+                $"{move.From.Where} failed ({ex.Message}). Nothing is lost; run MoveAsync again (or `tenantctl move`) once that server is reachable to remove it.", ex);
+        }
+
         Enter(TenantMovePhase.Done);
         return Report(from, to, tables, sequences, fenceDuration, kept, leftover, record.Epoch + 1) with { Mode = mode, ModeReason = modeReason };
     }
@@ -496,9 +507,13 @@ internal sealed class PostgresTenantMove
                 await fence.DisposeAsync().ConfigureAwait(false); // rolls back: the source is as it was, writes resume
             }
 
-            await SweepReplicationAsync(move).ConfigureAwait(false);
-            await DropTargetAsync(move).ConfigureAwait(false);
-            await move.ForgetAsync(_catalog.DataSource, _tenant, CancellationToken.None).ConfigureAwait(false);
+            await CleanUpAsync(move, async () =>
+            {
+                await SweepReplicationAsync(move).ConfigureAwait(false);
+                await DropTargetAsync(move).ConfigureAwait(false);
+                await move.ForgetAsync(_catalog.DataSource, _tenant, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }).ConfigureAwait(false);
         }
         catch (Exception cleanup) when (cleanup is NpgsqlException or InvalidOperationException)
         {
@@ -510,6 +525,32 @@ internal sealed class PostgresTenantMove
         finally
         {
             _router.CatalogChanged(_tenant, dropPools: false);
+        }
+    }
+
+    /// <summary>
+    /// Runs clean-up work (a roll-back, or the removal after the switch) that must not fail on the first broken connection:
+    /// the failure that led here may have been a server restart, which breaks every pooled connection to it (the catalog's
+    /// and the shards'). Up to three attempts, 0.5 s and 1 s apart, each after closing those pools' idle connections; the
+    /// steps are idempotent, so a repeated one finds its work done. Still failing (a server down, a network cut), the
+    /// error goes to the caller, and the move record lets the next MoveAsync finish the work.
+    /// </summary>
+    private async Task<T> CleanUpAsync<T>(PostgresMoveRecord move, Func<Task<T>> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work().ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex) when (attempt < 3 && ex is not PostgresException)
+            {
+                // An I/O failure, not an error the server reported: retry on fresh connections.
+                _catalog.DataSource.Clear();
+                _router.ClearShardPools(move.From.Shard);
+                _router.ClearShardPools(move.To.Shard);
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt)).ConfigureAwait(false);
+            }
         }
     }
 

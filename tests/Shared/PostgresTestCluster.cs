@@ -146,6 +146,16 @@ public sealed class PostgresTestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Restarts the server as after a crash: stopped at once (<c>-m immediate</c>: every connection is cut, nothing is
+    /// flushed) and started again with the same options on the same port (it then runs crash recovery).
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        // Without -o, restart reuses the options of the last start (postmaster.opts), the port among them.
+        await RunAsync("pg_ctl", ["-D", Path.Combine(Folder, "data"), "-l", Path.Combine(Folder, "server.log"), "-m", "immediate", "-w", "-t", "60", "restart"], asPostgres: true);
+    }
+
     /// <summary>Stops the server at once (<c>-m immediate</c>) and removes its folder.</summary>
     public async ValueTask DisposeAsync()
     {

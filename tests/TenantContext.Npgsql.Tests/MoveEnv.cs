@@ -37,18 +37,27 @@ internal sealed class MoveEnv : IAsyncDisposable
     public PostgresTenantCatalog Catalog => Router.Catalog;
 
     /// <summary>The catalog, main and s1 connection strings: the child process's first arguments.</summary>
-    public string[] ChildArgs => [First.ConnectionString(CatalogDb), First.ConnectionString(MainDb), Second.ConnectionString(S1Db)];
+    public string[] ChildArgs => [First.ConnectionString(CatalogDb), First.ConnectionString(MainDb),
+        _s1Port is { } port ? new NpgsqlConnectionStringBuilder(Second.ConnectionString(S1Db)) { Port = port }.ConnectionString : Second.ConnectionString(S1Db)];
 
     /// <param name="configure">Options on top of the environment's.</param>
     /// <param name="steps">The migrations and tenant columns (the move steps by default).</param>
-    public static async Task<MoveEnv> CreateAsync(Action<PostgresTenantOptions>? configure = null, Action<PostgresTenantOptions>? steps = null)
+    /// <param name="clusters">Servers of the test's own (to restart them, say) instead of the process's shared two.</param>
+    /// <param name="s1Port">A port that leads to the second server's (a proxy), for shard s1's connection string.</param>
+    public static async Task<MoveEnv> CreateAsync(Action<PostgresTenantOptions>? configure = null, Action<PostgresTenantOptions>? steps = null,
+        (PostgresTestCluster First, PostgresTestCluster Second)? clusters = null, int? s1Port = null)
     {
-        var first = await PostgresTestCluster.SharedAsync();
-        var second = await PostgresTestCluster.SharedAsync(1);
-        var env = new MoveEnv(first, second, await first.CreateDatabaseAsync("cat"), await first.CreateDatabaseAsync("main"), await second.CreateDatabaseAsync("s1"), steps);
+        var first = clusters?.First ?? await PostgresTestCluster.SharedAsync();
+        var second = clusters?.Second ?? await PostgresTestCluster.SharedAsync(1);
+        var env = new MoveEnv(first, second, await first.CreateDatabaseAsync("cat"), await first.CreateDatabaseAsync("main"), await second.CreateDatabaseAsync("s1"), steps)
+        {
+            _s1Port = s1Port,
+        };
         env.Router = env.NewRouter(configure);
         return env;
     }
+
+    private int? _s1Port;
 
     /// <summary>Another router over the same catalog and shards: a second process's view.</summary>
     public PostgresTenantDatabases NewRouter(Action<PostgresTenantOptions>? configure = null)
