@@ -1,6 +1,5 @@
 using System.Globalization;
 using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Tenancy.Npgsql;
@@ -17,19 +16,14 @@ public sealed class MovePhaseColumn(string name, int field, bool ratio = false) 
 {
     private static readonly string File = Path.Combine(Path.GetTempPath(), "tenantcontext-move-phases.tsv");
 
-    /// <summary>The columns, for <c>[Config(typeof(MovePhaseColumn.Config))]</c>.</summary>
-    public sealed class Config : ManualConfig
-    {
-        /// <summary>Adds Copy, Copy/pg_dump, PreVerify and Fence.</summary>
-        public Config()
-        {
-            AddColumn(
-                new MovePhaseColumn("Copy", 1),
-                new MovePhaseColumn("Copy/pg_dump", 1, ratio: true),
-                new MovePhaseColumn("PreVerify", 2),
-                new MovePhaseColumn("Fence", 3));
-        }
-    }
+    /// <summary>Copy, Copy/pg_dump, PreVerify and Fence.</summary>
+    public static IColumn[] All =>
+    [
+        new MovePhaseColumn("Copy", 1),
+        new MovePhaseColumn("Copy/pg_dump", 1, ratio: true),
+        new MovePhaseColumn("PreVerify", 2),
+        new MovePhaseColumn("Fence", 3),
+    ];
 
     /// <inheritdoc/>
     public string Id => "MovePhase." + name;
