@@ -43,7 +43,8 @@ public sealed partial class SqliteTenantDatabases
             throw Unavailable(file.Slug, TenantUnavailableReason.NotFound);
         }
 
-        var state = CatalogStateOf(file.Slug);
+        // Entering the tenant has just asked the catalog (ResolveForEntry): while the counter is unchanged, that answer holds.
+        var state = UseCatalog && Volatile.Read(ref file.ActiveInCatalogAt) == generation ? CatalogState.Active : CatalogStateOf(file.Slug);
         if (state is CatalogState.Archived or CatalogState.Deleting or CatalogState.Creating || (UseCatalog && state == CatalogState.Absent))
         {
             file.Ready = false;
@@ -130,6 +131,22 @@ public sealed partial class SqliteTenantDatabases
         {
             return SqliteMigrator.Migrate(this, file.Slug, file.Path, allowCreate, dryRun: false, cancellationToken);
         }
+    }
+
+    /// <summary>Records that the catalog listed the tenant as active while its change counter read <paramref name="generation"/>.</summary>
+    internal void RememberActive(string slug, long generation)
+    {
+        TenantFile file;
+        try
+        {
+            file = GetFile(slug);
+        }
+        catch (ArgumentException)
+        {
+            return; // a name reserved under this layout: opening it refuses it anyway
+        }
+
+        Volatile.Write(ref file.ActiveInCatalogAt, generation);
     }
 
     private CatalogState CatalogStateOf(string slug)

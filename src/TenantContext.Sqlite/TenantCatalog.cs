@@ -55,6 +55,15 @@ public sealed partial class TenantCatalog : ITenantCatalog
     /// storage folder) are never adopted silently: the creation is refused; adopt them with <see cref="ImportAsync"/> or remove
     /// them with <see cref="DeleteAsync"/>. A creation interrupted at any point (a crash, a kill) leaves no tenant: the next
     /// <see cref="CreateAsync"/> of that name takes it over once its process has ended, and <see cref="DeleteAsync"/> clears it.
+    /// <para>
+    /// Durability: the file is made durable before this method returns, the record is not. It is committed to the catalog's
+    /// log without an fsync of its own (one durable step per creation), so a power loss (or an operating-system crash) after
+    /// this method returns, before the catalog's log is next flushed (its next checkpoint, or its next fully synchronous commit:
+    /// an archive, restore, import or delete), can undo the whole creation: the tenant is then not catalogued, as if never created —
+    /// never a record without its file, never half a database. Its published file stays under its name and is not adopted
+    /// silently: <see cref="ImportAsync"/> adopts it, <see cref="DeleteAsync"/> removes it. A process that is killed (not the
+    /// machine) loses nothing once this method has returned.
+    /// </para>
     /// </summary>
     /// <param name="tenant">The new tenant's slug.</param>
     /// <param name="fromTemplate">A tenant whose database is copied (it may be in use), or null for an empty, migrated database.</param>
@@ -74,12 +83,14 @@ public sealed partial class TenantCatalog : ITenantCatalog
     /// <summary>
     /// Catalogues a tenant whose database file already exists without a record (made by a split, copied in by hand, or
     /// created on first use without the catalog): the explicit opt-in that <see cref="CreateAsync"/> never does silently.
-    /// The file is migrated to the latest version first.
+    /// The file is migrated to the latest version first. A tenant that <see cref="CreateAsync"/> is creating right now (in
+    /// any running process) is refused, before its file is touched and again when the record is written; the file that a
+    /// creation whose process has ended left under the name is adopted, and that creation is cleared with it.
     /// </summary>
     /// <param name="tenant">The tenant's slug.</param>
     /// <param name="cancellationToken">Honoured before each migration step.</param>
     /// <returns>The new record.</returns>
-    /// <exception cref="TenantAlreadyExistsException">The tenant is catalogued already, or its delete was interrupted.</exception>
+    /// <exception cref="TenantAlreadyExistsException">The tenant is catalogued already, its delete was interrupted, or a running process is creating it.</exception>
     /// <exception cref="TenantUnavailableException">There is no file to import.</exception>
     public Task<TenantRecord> ImportAsync(string tenant, CancellationToken cancellationToken = default)
     {
@@ -136,9 +147,14 @@ public sealed partial class TenantCatalog : ITenantCatalog
         return Run(ct => Delete(slug, ct), cancellationToken);
     }
 
-    /// <summary>The resolver used when <see cref="SqliteTenantOptions.UseCatalog"/> is on: active tenants only.</summary>
+    /// <summary>
+    /// The resolver used when <see cref="SqliteTenantOptions.UseCatalog"/> is on: active tenants only. The tenant's change
+    /// counter is read before the look-up, so the router's first open right after can trust "active" while the counter is
+    /// unchanged instead of asking the catalog a second time (any archive, delete or restore bumps it).
+    /// </summary>
     internal TenantInfo ResolveForEntry(string slug)
     {
+        long generation = _router.Generations.Read(TenantGenerations.SlotOf(slug));
         var record = Find(slug);
         if (record is null)
         {
@@ -154,6 +170,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
                 $"(or `tenantctl restore {slug}`) first.");
         }
 
+        _router.RememberActive(slug, generation);
         return new TenantInfo(slug, record);
     }
 
@@ -366,22 +383,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
         command.Parameters.AddWithValue("$pid", s_me.Pid);
         command.Parameters.AddWithValue("$started", s_me.Started);
         command.Parameters.AddWithValue("$now", TruncateToSeconds(DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture));
-        bool tookOver = false;
-        using (var reader = command.ExecuteReader())
-        {
-            if (reader.Read())
-            {
-                long pid = reader.GetInt64(0), started = reader.GetInt64(1);
-                if ((pid, started) == s_me || IsRunning(pid, started))
-                {
-                    throw new TenantAlreadyExistsException(slug,
-                        $"Tenant '{slug}' is being created by process {pid} right now. Wait for it to finish, or pick another name.");
-                }
-
-                tookOver = true;
-            }
-        }
-
+        bool tookOver = HasEndedCreation(command, slug);
         command.CommandText = tookOver
             ? "UPDATE creations SET pid = $pid, process_started = $started, started_at = $now WHERE slug = $slug;"
             : "INSERT INTO creations (slug, pid, process_started, started_at) VALUES ($slug, $pid, $started, $now);";
@@ -389,6 +391,30 @@ public sealed partial class TenantCatalog : ITenantCatalog
         transaction.Commit();
         DurableFiles.Observer?.Invoke("creation-recorded", _router.GetDatabasePath(slug));
         return tookOver;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="slug"/>'s <c>creations</c> row with <paramref name="command"/> (its <c>$slug</c> set): refuses a
+    /// creation that a running process (this one included) has under way; returns whether a creation by a process that has
+    /// ended is left (to take over).
+    /// </summary>
+    private static bool HasEndedCreation(SqliteCommand command, string slug)
+    {
+        command.CommandText = "SELECT pid, process_started FROM creations WHERE slug = $slug;";
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        long pid = reader.GetInt64(0), started = reader.GetInt64(1);
+        if ((pid, started) == s_me || IsRunning(pid, started))
+        {
+            throw new TenantAlreadyExistsException(slug,
+                $"Tenant '{slug}' is being created by process {pid} right now (TenantCatalog.CreateAsync). Wait for it to finish, or pick another name.");
+        }
+
+        return true;
     }
 
     /// <summary>Removes this process's <c>creations</c> row (a creation that failed before its file was published).</summary>
@@ -458,12 +484,24 @@ public sealed partial class TenantCatalog : ITenantCatalog
         public void Dispose() => SqliteConnections.Execute(connection, null, "PRAGMA synchronous = FULL;");
     }
 
+    /// <summary>
+    /// Adopts an uncatalogued file. A creation under way (<see cref="CreateAsync"/> in a running process) is refused before
+    /// the file is touched and again in the transaction that writes the record; the file a creation whose process has ended
+    /// left behind is adopted, and that creation's row goes in the same transaction as the record is written.
+    /// </summary>
     private TenantRecord Import(string slug, CancellationToken cancellationToken)
     {
         RefuseExisting(slug);
+        using (var connection = OpenCatalog())
+        using (var command = connection.CreateCommand())
+        {
+            command.Parameters.AddWithValue("$slug", slug);
+            HasEndedCreation(command, slug);
+        }
+
         var path = ExistingFile(slug);
         SqliteMigrator.Migrate(_router, slug, path, allowCreate: false, dryRun: false, cancellationToken);
-        return Insert(slug, template: null);
+        return Insert(slug);
     }
 
     private void RefuseExisting(string slug)
@@ -497,16 +535,24 @@ public sealed partial class TenantCatalog : ITenantCatalog
         }
     }
 
-    private TenantRecord Insert(string slug, string? template)
+    /// <summary>Writes an imported tenant's record, taking over (removing) the row of a creation whose process has ended.</summary>
+    private TenantRecord Insert(string slug)
     {
-        var record = new TenantRecord(slug, TenantState.Active, TruncateToSeconds(DateTimeOffset.UtcNow), null, template);
+        var record = new TenantRecord(slug, TenantState.Active, TruncateToSeconds(DateTimeOffset.UtcNow), null, null);
         using (var connection = OpenCatalog())
+        using (var transaction = connection.BeginTransaction(deferred: false))
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"INSERT INTO tenants ({Columns}) VALUES ($slug, 'active', $created, NULL, $template);";
+            command.Transaction = transaction;
             command.Parameters.AddWithValue("$slug", slug);
             command.Parameters.AddWithValue("$created", record.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue("$template", (object?)template ?? DBNull.Value);
+            if (HasEndedCreation(command, slug))
+            {
+                command.CommandText = "DELETE FROM creations WHERE slug = $slug;";
+                command.ExecuteNonQuery();
+            }
+
+            command.CommandText = $"INSERT INTO tenants ({Columns}) VALUES ($slug, 'active', $created, NULL, NULL);";
             try
             {
                 command.ExecuteNonQuery();
@@ -515,6 +561,8 @@ public sealed partial class TenantCatalog : ITenantCatalog
             {
                 throw new TenantAlreadyExistsException(slug, $"Tenant '{slug}' was catalogued by someone else at the same time. Use it, or pick another name.");
             }
+
+            transaction.Commit();
         }
 
         _router.Changed(slug, releasePool: false);

@@ -15,6 +15,9 @@ internal sealed class TenantFile
     public readonly int Slot;
     public volatile bool Ready;
     public long Generation = -1;
+
+    /// <summary>The change counter under which the catalog last said "active" on entering the tenant (long.MinValue: never).</summary>
+    public long ActiveInCatalogAt = long.MinValue;
     public int Open;
     public long LastUsed;
     public SqliteTenantDatabase? Database;

@@ -12,6 +12,8 @@ namespace Tenancy.Benchmarks;
 /// descriptors and resident memory while rotating) instead; <c>-- pg-scale [noop-tenants] [alter-tenants]</c> the
 /// PostgreSQL lifecycle figures (new schema tenant, no-op and one-step <c>MigrateAllAsync</c>); <c>-- sqlite-lifecycle
 /// [count]</c> the medians of SQLite tenant creation and first touch beside the raw fsync costs they are made of.
+/// <c>--sqlite-baseline DIR</c> measures another build of TenantContext.Sqlite beside this one in the same process
+/// (<see cref="SqliteColdTouchBaselineBenchmarks"/>, and <c>sqlite-scale</c>'s <c>MigrateAllAsync</c>).
 /// <c>-- --finbuckle DIR [BenchmarkDotNet options]</c> runs the
 /// peer table against the Finbuckle.MultiTenant build in DIR (<see cref="FinbuckleBenchmarks"/>).
 /// </summary>
@@ -29,6 +31,20 @@ public static class Program
                 .WithClock(ThreadCpuClock.Instance)
                 .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(100))
                 .WithId("cpu-clock"));
+        }
+
+        // --sqlite-baseline DIR: another build of TenantContext.Sqlite measured beside this one (SqliteBaselineBuild).
+        int baseline = Array.IndexOf(args, "--sqlite-baseline");
+        if (baseline >= 0)
+        {
+            if (baseline + 1 >= args.Length)
+            {
+                Console.Error.WriteLine("--sqlite-baseline needs the bin folder of another TenantContext.Sqlite build (holding TenantContext.dll and TenantContext.Sqlite.dll).");
+                Environment.Exit(2);
+            }
+
+            Environment.SetEnvironmentVariable(SqliteBaselineBuild.DirectoryVariable, Path.GetFullPath(args[baseline + 1]));
+            args = args.Where((_, i) => i != baseline && i != baseline + 1).ToArray();
         }
 
         if (args.Length > 0 && args[0] == "sqlite-scale")

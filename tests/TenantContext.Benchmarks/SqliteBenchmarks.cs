@@ -289,6 +289,103 @@ public class SqliteLifecycleBenchmarks
 }
 
 /// <summary>
+/// The first touch of a cold tenant by this build beside another build of <c>TenantContext.Sqlite</c> (<c>--sqlite-baseline
+/// DIR</c>, see <see cref="SqliteBaselineBuild"/>) in the same run, each over its own copies of one tenant file; the Ratio
+/// column is this build over the baseline. Each router sees every tenant once, then is replaced by a new one.
+/// </summary>
+[MemoryDiagnoser]
+public class SqliteColdTouchBaselineBenchmarks
+{
+    private const int ColdTenants = 4000;
+    private string _root = null!;
+    private ColdTenantRotation _baseline = null!;
+    private ColdTenantRotation _current = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var build = SqliteBaselineBuild.Load();
+        _root = SqliteBench.NewRoot("cold-baseline");
+        var seedOptions = new SqliteTenantOptions { DataRoot = Path.Combine(_root, "seed"), CreateAnyTenantOnFirstUse = true };
+        seedOptions.Migrations.Add(1, "init", SqliteBench.Schema);
+        string template;
+        using (var seed = new SqliteTenantDatabases(seedOptions))
+        {
+            seed.OpenConnection("c0").Dispose();
+            template = seed.GetDatabasePath("c0");
+        }
+
+        SqliteConnection.ClearAllPools();
+        var baselineRoot = Path.Combine(_root, "baseline");
+        var currentRoot = Path.Combine(_root, "current");
+        foreach (var root in new[] { baselineRoot, currentRoot })
+        {
+            Directory.CreateDirectory(Path.Combine(root, "tenants"));
+            for (int i = 0; i < ColdTenants; i++)
+            {
+                File.Copy(template, Path.Combine(root, "tenants", $"c{i}.db"));
+            }
+        }
+
+        _baseline = new ColdTenantRotation(ColdTenants, () =>
+        {
+            var router = build.NewRouter(baselineRoot, 256, createAnyTenantOnFirstUse: true, SqliteBench.Schema);
+            return (router.OpenConnection, router);
+        });
+        _current = new ColdTenantRotation(ColdTenants, () =>
+        {
+            var options = new SqliteTenantOptions { DataRoot = currentRoot, CreateAnyTenantOnFirstUse = true };
+            options.Migrations.Add(1, "init", SqliteBench.Schema);
+            var router = new SqliteTenantDatabases(options);
+            if (router.GetDatabasePath("c0") != Path.Combine(currentRoot, "tenants", "c0.db"))
+            {
+                throw new InvalidOperationException("The default PathTemplate changed: update the benchmark's copies.");
+            }
+
+            return (router.OpenConnection, router);
+        });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _baseline.Dispose();
+        _current.Dispose();
+        SqliteBench.DeleteRoot(_root);
+    }
+
+    [Benchmark(Baseline = true, Description = "baseline build: first touch of an existing cold tenant + SELECT 1")]
+    public long Baseline() => _baseline.TouchNext();
+
+    [Benchmark(Description = "this build: first touch of an existing cold tenant + SELECT 1")]
+    public long ThisBuild() => _current.TouchNext();
+
+    /// <summary>Opens tenants c0, c1, … once each through a router that has seen none of them, then starts over with a new router.</summary>
+    private sealed class ColdTenantRotation(int tenants, Func<(Func<string, SqliteConnection> Open, IDisposable Router)> newRouter) : IDisposable
+    {
+        private (Func<string, SqliteConnection> Open, IDisposable Router) _router = newRouter();
+        private int _next = -1;
+
+        public long TouchNext()
+        {
+            if (++_next == tenants)
+            {
+                _next = 0;
+                _router.Router.Dispose();
+                _router = newRouter();
+            }
+
+            using var connection = _router.Open($"c{_next}");
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1;";
+            return (long)command.ExecuteScalar()!;
+        }
+
+        public void Dispose() => _router.Router.Dispose();
+    }
+}
+
+/// <summary>
 /// The scale measurements (one run each, printed): <c>MigrateAllAsync</c> of 10,000 tenants by one <c>ALTER TABLE</c>, and
 /// rotating through 10,000 tenants with <c>MaxOpenTenants = 256</c> while sampling open descriptors and resident memory.
 /// Run with <c>--filter '*SqliteScale*'</c>, or call <see cref="SqliteScaleReport.Run"/> from a console.
@@ -325,15 +422,38 @@ public static class SqliteScaleReport
 
             output.WriteLine($"sqlite-scale: created {tenants} tenants from a template in {clock.Elapsed.TotalSeconds:F1} s");
 
+            const string Step = "ALTER TABLE pages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;";
+            if (SqliteBaselineBuild.Configured)
+            {
+                // The same files, copied, migrated by the baseline build first (same process, same run).
+                var copy = root + "-baseline";
+                CopyTree(root, copy);
+                try
+                {
+                    using var baseline = SqliteBaselineBuild.Load().NewRouter(copy, 256, createAnyTenantOnFirstUse: false, SqliteBench.Schema, Step);
+                    var (succeeded, failed) = Measure(() => baseline.MigrateAll(0), out var wall, out var cpu);
+                    output.WriteLine($"sqlite-scale: baseline build: MigrateAllAsync of {tenants} tenants (1 ALTER TABLE step, its default parallelism): " +
+                                     $"{wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s, {succeeded} succeeded, {failed} failed");
+                    Measure(() => baseline.MigrateAll(0), out wall, out cpu);
+                    output.WriteLine($"sqlite-scale: baseline build: MigrateAllAsync again, nothing to do: {wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s");
+                }
+                finally
+                {
+                    SqliteBench.DeleteRoot(copy);
+                }
+            }
+
             var v2 = new SqliteTenantOptions { DataRoot = root, MaxOpenTenants = 256 };
             v2.Migrations.Add(1, "init", SqliteBench.Schema);
-            v2.Migrations.Add(2, "pinned", "ALTER TABLE pages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;");
+            v2.Migrations.Add(2, "pinned", Step);
             using (var router = new SqliteTenantDatabases(v2))
             {
-                clock.Restart();
-                var report = router.Catalog.MigrateAllAsync(parallelism: Environment.ProcessorCount).GetAwaiter().GetResult();
-                output.WriteLine($"sqlite-scale: MigrateAllAsync of {report.Results.Count} tenants (1 ALTER TABLE step, parallelism {Environment.ProcessorCount}): " +
-                                 $"{clock.Elapsed.TotalSeconds:F1} s, {report.Succeeded} succeeded, {report.Failed} failed");
+                var report = Measure(() => router.Catalog.MigrateAllAsync().GetAwaiter().GetResult(), out var wall, out var cpu);
+                output.WriteLine($"sqlite-scale: MigrateAllAsync of {report.Results.Count} tenants (1 ALTER TABLE step, default parallelism: {2 * Environment.ProcessorCount}): " +
+                                 $"{wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s, {report.Succeeded} succeeded, {report.Failed} failed");
+                var again = Measure(() => router.Catalog.MigrateAllAsync().GetAwaiter().GetResult(), out wall, out cpu);
+                output.WriteLine($"sqlite-scale: MigrateAllAsync again, nothing to do: {wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s, " +
+                                 $"{again.Results.Count(r => r.FromVersion == r.ToVersion)} already current");
 
                 int maxFds = 0;
                 long maxRss = 0;
@@ -363,6 +483,33 @@ public static class SqliteScaleReport
         finally
         {
             SqliteBench.DeleteRoot(root);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/>, timing it by the wall clock and by this process's CPU time (every thread's, user and system).</summary>
+    private static T Measure<T>(Func<T> work, out TimeSpan wall, out TimeSpan cpu)
+    {
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        var result = work();
+        wall = Stopwatch.GetElapsedTime(start);
+        self.Refresh();
+        cpu = self.TotalProcessorTime - cpuBefore;
+        return result;
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
         }
     }
 }

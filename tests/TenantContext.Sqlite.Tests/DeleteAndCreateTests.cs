@@ -76,6 +76,49 @@ public sealed class DeleteAndCreateTests : IDisposable
         await Assert.ThrowsAsync<TenantUnavailableException>(() => router.Catalog.ImportAsync("ghost"));
     }
 
+    /// <summary>A file of version 1 under <paramref name="slug"/>'s name and a <c>creations</c> row naming (pid, process start).</summary>
+    private async Task<string> FileWithCreationRow(SqliteTenantDatabases router, string slug, long pid, long processStarted)
+    {
+        var path = router.GetDatabasePath(slug);
+        using (var v1 = new SqliteTenantDatabases(new SqliteTenantOptions { DataRoot = _folder.Path, CreateAnyTenantOnFirstUse = true }.Also(o => o.Migrations.Add(1, "init", ChildSchemas.InitSql))))
+        {
+            v1.OpenConnection(slug).Dispose();
+        }
+
+        await router.Catalog.ListAsync(); // the catalog's tables
+        using var catalog = Db.OpenFile(router.CatalogPath);
+        Db.Exec(catalog, $"INSERT INTO creations (slug, pid, process_started, started_at) VALUES ('{slug}', {pid}, {processStarted}, '2026-01-01T00:00:00Z');");
+        return path;
+    }
+
+    [Fact]
+    public async Task Import_refuses_a_tenant_that_a_running_process_is_creating_and_leaves_its_file_alone()
+    {
+        using var router = Router();
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var path = await FileWithCreationRow(router, "acme", Environment.ProcessId, self.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond);
+        SqliteConnection.ClearAllPools();
+        var before = Db.Hash(path);
+
+        var error = await Assert.ThrowsAsync<TenantAlreadyExistsException>(() => router.Catalog.ImportAsync("acme"));
+        Assert.Contains("being created", error.Message);
+        Assert.Null(await router.Catalog.GetAsync("acme"));
+        Assert.Equal(before, Db.Hash(path)); // not migrated either
+    }
+
+    [Fact]
+    public async Task Import_adopts_the_file_of_a_creation_whose_process_ended_and_clears_that_creation()
+    {
+        using var router = Router();
+        var path = await FileWithCreationRow(router, "acme", Environment.ProcessId, processStarted: 1); // this pid, another start: an ended process
+
+        var record = await router.Catalog.ImportAsync("acme");
+        Assert.Equal(TenantState.Active, record.State);
+        Assert.Equal(3L, Db.FileLong(path, "PRAGMA user_version;"));
+        Assert.Equal(0L, Db.FileLong(router.CatalogPath, "SELECT count(*) FROM creations;"));
+        router.OpenConnection("acme").Dispose(); // catalogued and active, not "being created"
+    }
+
     [Fact]
     public async Task A_delete_killed_midway_leaves_a_tombstone_that_blocks_the_name_until_a_rerun_finishes_it()
     {

@@ -17,12 +17,12 @@ internal static class MigrateCommand
         var tenant = Arguments.OptionalTenant("The tenant to migrate (or --all).");
         var all = Arguments.All("Migrate every catalogued tenant (archived ones too); failures are reported and the run goes on.");
         var dryRun = new Option<bool>("--dry-run") { Description = "Only read each tenant's version and report what would be done." };
-        var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (0: one per processor).", HelpName = "N" };
+        var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (0: the catalog's default; two per processor on SQLite).", HelpName = "N" };
         parallel.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 0)
             {
-                result.AddError("--parallel must be 0 (one per processor) or more.");
+                result.AddError("--parallel must be 0 (the catalog's default) or more.");
             }
         });
         var command = new Command("migrate",
