@@ -35,10 +35,10 @@ internal sealed class CommandContext : IAsyncDisposable
     /// <summary>The store named by the global options (a SQLite data root or a PostgreSQL platform catalog), opened once.</summary>
     /// <param name="create">Whether this verb may create the data root and its catalog (SQLite).</param>
     public async Task<TenantStore> StoreAsync(bool create = false)
-        => _store ??= await StoreFactory.OpenAsync(Parse, _globals, create, StoreOptions, CancellationToken).ConfigureAwait(false);
+        => _store ??= await StoreFactory.OpenAsync(Parse, _globals, create, [.. _globals.PostgresOverrides(Parse), .. Overrides], Output.Note, CancellationToken).ConfigureAwait(false);
 
-    /// <summary>Further PostgreSQL options a verb sets before the store opens (the app's values it was given on the command line).</summary>
-    public Action<Tenancy.Npgsql.PostgresTenantOptions>? StoreOptions { get; set; }
+    /// <summary>Further PostgreSQL settings a verb was given on its command line; like the global ones, they win over the app's recorded values.</summary>
+    public List<SettingOverride> Overrides { get; } = [];
 
     /// <summary>The store, which this verb needs to be a SQLite data root.</summary>
     public async Task<SqliteStore> SqliteAsync(bool create = false)

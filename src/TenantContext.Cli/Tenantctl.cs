@@ -112,6 +112,7 @@ internal static class Tenantctl
         TenantMoveVerificationException mismatch => (ExitCodes.VerificationMismatch, mismatch.Message +
             " Nothing was switched: the tenant is still served from its source and the target was dropped. Find what writes to the tenant outside " +
             "the app (the fence only holds the app's writes), then run the move again."),
+        PostgresBackupVerificationException mismatch => (ExitCodes.VerificationMismatch, mismatch.Message),
         PostgresTenantVersionException version => (ExitCodes.Error, version.Message +
             $" For tenantctl, \"the code\" is the migrations given with --migrations (up to version {version.SupportedVersion} here): pass the app's migrations."),
         PostgresException pg => (ExitCodes.Error, $"PostgreSQL: {pg.MessageText} ({pg.SqlState}).{(pg.Detail is { Length: > 0 } d ? " " + d : "")} " +

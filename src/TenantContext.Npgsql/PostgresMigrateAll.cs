@@ -169,14 +169,15 @@ internal sealed class PostgresMigrateAll(PostgresTenantDatabases router, Postgre
 
         if (!dryRun)
         {
+            // Recorded even when cancelled meanwhile: the steps are committed, and an interrupted run leaves every finished tenant recorded.
             var message = error?.Message;
             if (sharedRows)
             {
-                await catalog.RecordRowsVersionAsync(placement.Shard, to, message, cancellationToken).ConfigureAwait(false);
+                await catalog.RecordRowsVersionAsync(placement.Shard, to, message, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
-                await catalog.RecordVersionAsync(placement.Slug, to, message, cancellationToken).ConfigureAwait(false);
+                await catalog.RecordVersionAsync(placement.Slug, to, message, CancellationToken.None).ConfigureAwait(false);
             }
         }
 

@@ -15,6 +15,10 @@ internal sealed class PostgresMigrator(PostgresMigrationCollection steps)
 
     internal const string HistoryTable = "tenancy_migrations";
 
+    /// <summary>Creates the placement's migration record (in its search path) when it has none.</summary>
+    internal const string CreateHistorySql =
+        $"CREATE TABLE IF NOT EXISTS {HistoryTable} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+
     internal int LatestVersion => steps.LatestVersion;
 
     /// <summary>Reads the placement's version on a connection routed to it (0 when never migrated).</summary>
@@ -66,9 +70,7 @@ internal sealed class PostgresMigrator(PostgresMigrationCollection steps)
                 await guard.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await using (var history = new NpgsqlCommand(
-                $"CREATE TABLE IF NOT EXISTS {HistoryTable} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-                connection, transaction))
+            await using (var history = new NpgsqlCommand(CreateHistorySql, connection, transaction))
             {
                 await history.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -11,7 +11,8 @@ namespace Tenancy.Npgsql;
 /// <remarks>
 /// <para><b>Tables.</b> <c>tenancy.shards(name, connection_string)</c> lists the shards ever configured, each with the
 /// connection string the last process to use the catalog gave <see cref="PostgresTenantOptions.AddShard"/>, <b>without its
-/// password</b> (see <see cref="ReadShardsAsync"/>), and whether it is that process's default shard; <c>tenancy.tenants</c> holds one row
+/// password</b> (see <see cref="ReadShardsAsync"/>), and whether it is that process's default shard; <c>tenancy.settings(name, value)</c>
+/// holds that process's other options (<see cref="PostgresRecordedSettings"/>, see <see cref="ReadSettingsAsync"/>); <c>tenancy.tenants</c> holds one row
 /// per tenant: <c>key</c> (a <c>bigint</c> identity, never reused), <c>slug</c> (unique), <c>state</c>, the placement
 /// (<c>shard</c>, <c>isolation</c>, <c>schema_name</c>, <c>database_name</c>, <c>epoch</c>), <c>version</c> and the last
 /// migration outcome. A tenant's own <c>tenancy_migrations</c> table (in its schema or database) is authoritative for its
@@ -64,6 +65,10 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             keep_source boolean NOT NULL,
             started_at timestamptz NOT NULL DEFAULT now(),
             switched_at timestamptz);
+        CREATE TABLE IF NOT EXISTS tenancy.settings (
+            name text PRIMARY KEY,
+            value text,
+            recorded_at timestamptz NOT NULL DEFAULT now());
         """;
 
     private readonly PostgresTenantDatabases _router;
@@ -425,6 +430,43 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         return new PostgresTenantMove(_router, this, tenant, toShard, isolation, options, progress).RunAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a backup of one tenant to <paramref name="destination"/>: a ZIP holding each table's rows in PostgreSQL's binary
+    /// COPY format, all read at one snapshot while the tenant keeps serving, and a manifest (<see cref="PostgresBackupManifest"/>)
+    /// with its schema version and steps, and each table's columns, row count, ordered hash and SHA-256. A rows tenant's
+    /// backup holds its rows of every table with the tenant column (<see cref="PostgresTenantOptions.TenantColumn"/>). The
+    /// schema is not in the file: a restore makes it from the migrations.
+    /// </summary>
+    /// <param name="tenant">The tenant's slug.</param>
+    /// <param name="destination">Where the backup is written (a file, written aside and renamed into place by the caller; it is left open).</param>
+    /// <param name="cancellationToken">Cancels the backup (what was written to <paramref name="destination"/> is then incomplete: discard it).</param>
+    /// <returns>The manifest written.</returns>
+    /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
+    public Task<PostgresBackupManifest> BackupAsync(string tenant, Stream destination, CancellationToken cancellationToken = default)
+        => new PostgresTenantBackup(_router, this).BackupAsync(tenant, destination, cancellationToken);
+
+    /// <summary>
+    /// Restores a backup written by <see cref="BackupAsync"/> into <paramref name="tenant"/> (the backed-up tenant or another
+    /// name), as a tenant of the backup's isolation: created when it is not catalogued, its data replaced when it is and
+    /// <paramref name="replace"/> is true. The whole file is checked first (ZIP structure, checksums, format, the migrations'
+    /// names up to the backup's version); then, in one transaction, the schema is made from the migrations up to the
+    /// backup's version, the rows are loaded, every table is verified against the manifest (count and ordered hash), the
+    /// sequences are set and the later migration steps run. Any failure or cancellation rolls all of it back: the tenant is
+    /// restored completely or not at all (a new database tenant's database is dropped again). A rows tenant's rows get the
+    /// restored tenant's key, and go back only into shared tables at the backup's version.
+    /// </summary>
+    /// <param name="tenant">The tenant to restore into.</param>
+    /// <param name="source">The backup (a readable, seekable stream: a file).</param>
+    /// <param name="replace">Whether an existing tenant's data may be replaced.</param>
+    /// <param name="shard">For a new tenant, its shard (by default the backup's shard when configured, else <see cref="PostgresTenantOptions.DefaultShard"/>).</param>
+    /// <param name="cancellationToken">Cancels the restore (rolled back).</param>
+    /// <returns>The restored tenant's record and the backup's manifest.</returns>
+    /// <exception cref="PostgresBackupException">The file is damaged, truncated or not a backup, or does not fit the code's migrations: nothing was changed.</exception>
+    /// <exception cref="PostgresBackupVerificationException">The restored rows differ from the backup's: rolled back, nothing was changed.</exception>
+    /// <exception cref="TenantAlreadyExistsException">The tenant exists and <paramref name="replace"/> is false, or its schema is left over.</exception>
+    public Task<PostgresRestoreReport> RestoreBackupAsync(string tenant, Stream source, bool replace = false, string? shard = null, CancellationToken cancellationToken = default)
+        => new PostgresTenantBackup(_router, this).RestoreAsync(tenant, source, replace, shard, cancellationToken);
+
     /// <inheritdoc />
     public Task<TenantMigrationReport> MigrateAllAsync(int parallelism = 0, bool dryRun = false, IProgress<TenantMigrationProgress>? progress = null, CancellationToken cancellationToken = default)
         => new PostgresMigrateAll(_router, this).RunAsync(parallelism, dryRun, progress, cancellationToken);
@@ -640,6 +682,42 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         return shards;
     }
 
+    /// <summary>
+    /// Reads the app's settings as the catalog records them (<see cref="PostgresRecordedSettings"/>): what a tool given only
+    /// the catalog needs to make, move and restore tenants as the app does (its templates, whether roles are enforced, its
+    /// budgets and tenant column). Reads only.
+    /// </summary>
+    /// <param name="catalogConnectionString">The connection string of the catalog database (<see cref="PostgresTenantOptions.Catalog"/>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The settings, or null when no app of this version has used the catalog yet.</returns>
+    public static async Task<PostgresRecordedSettings?> ReadSettingsAsync(string catalogConnectionString, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(catalogConnectionString);
+        var b = new NpgsqlConnectionStringBuilder(catalogConnectionString) { Pooling = false };
+        await using var connection = new NpgsqlConnection(b.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('tenancy.settings') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return null;
+            }
+        }
+
+        await using var command = new NpgsqlCommand("SELECT name, value, recorded_at FROM tenancy.settings", connection);
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        DateTimeOffset recordedAt = default;
+        while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            values[rows.GetString(0)] = rows.IsDBNull(1) ? null : rows.GetString(1);
+            var at = rows.GetFieldValue<DateTimeOffset>(2);
+            recordedAt = at > recordedAt ? at : recordedAt;
+        }
+
+        return values.Count == 0 ? null : PostgresRecordedSettings.Parse(values, recordedAt);
+    }
+
     /// <summary>Reads one record (sync when <paramref name="async"/> is false).</summary>
     internal async ValueTask<PostgresTenantRecord?> ReadAsync(string tenant, bool async, CancellationToken cancellationToken)
     {
@@ -715,6 +793,23 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         await using var connection = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
         await using var transaction = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
         await using var create = new NpgsqlCommand(CreateSql, connection, transaction);
+        if (!Options.RecordInCatalog)
+        {
+            if (async)
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                create.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
+            _created = true;
+            return;
+        }
+
         await using var shards = new NpgsqlCommand(
             "INSERT INTO tenancy.shards (name, connection_string) SELECT * FROM unnest($1::text[], $2::text[]) " +
             "ON CONFLICT (name) DO UPDATE SET connection_string = EXCLUDED.connection_string " +
@@ -724,11 +819,19 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         await using var byDefault = new NpgsqlCommand(
             "UPDATE tenancy.shards SET is_default = (name = $1) WHERE is_default IS DISTINCT FROM (name = $1)", connection, transaction);
         byDefault.Parameters.Add(new NpgsqlParameter { Value = Options.DefaultShard! });
+        var (names, values) = PostgresRecordedSettings.Of(Options);
+        await using var settings = new NpgsqlCommand(
+            "INSERT INTO tenancy.settings (name, value) SELECT * FROM unnest($1::text[], $2::text[]) " +
+            "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, recorded_at = now() " +
+            "WHERE tenancy.settings.value IS DISTINCT FROM EXCLUDED.value", connection, transaction);
+        settings.Parameters.Add(new NpgsqlParameter { Value = names });
+        settings.Parameters.Add(new NpgsqlParameter { Value = values });
         if (async)
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await shards.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await byDefault.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         else
@@ -736,6 +839,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             create.ExecuteNonQuery();
             shards.ExecuteNonQuery();
             byDefault.ExecuteNonQuery();
+            settings.ExecuteNonQuery();
             transaction.Commit();
         }
 

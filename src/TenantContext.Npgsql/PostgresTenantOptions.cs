@@ -139,6 +139,15 @@ public sealed class PostgresTenantOptions
     /// </summary>
     public IDictionary<string, string> TenantColumns { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether this process records its shards (names and connection strings, never passwords) and its settings
+    /// (<see cref="PostgresRecordedSettings"/>) in the catalog when it first uses it, replacing a record that differs. True
+    /// by default: that is how the app tells tools given only the catalog (<c>tenantctl --postgres</c>) where the shards are
+    /// and how tenants are made. A tool that builds its options from that record sets it to false, so a value it overrides
+    /// for one run is never taken for the app's.
+    /// </summary>
+    public bool RecordInCatalog { get; set; } = true;
+
     /// <summary>How many tenants <c>MigrateAllAsync</c> migrates at once on one shard (4 by default), whatever the parallelism asked.</summary>
     public int MaxMigrationsPerShard { get; set; } = 4;
 

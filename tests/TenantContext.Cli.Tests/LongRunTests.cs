@@ -108,7 +108,7 @@ public sealed class LongRunTests : IDisposable
         Assert.All(Enumerable.Range(0, Tenants), i => Assert.Equal(3, Version($"t{i:D2}")));
     }
 
-    private static bool IgnoresSigint()
+    internal static bool IgnoresSigint()
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
         return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
@@ -120,10 +120,26 @@ public sealed class LongRunTests : IDisposable
         Assert.True(File.Exists("/usr/bin/tmux"), "this test drives a real terminal through tmux (apt-get install tmux)");
         var migrations = await ArrangeAsync(12, 20_000);
         Db.Exec(Path.Combine(Root, "tenants", "t05.db"), "CREATE TABLE bulk (x);"); // one tenant fails step 2
-        var socket = "tenantctl-test-" + Guid.NewGuid().ToString("N")[..8];
-        var session = "progress";
         var command = string.Join(' ', new[] { Tool.Dotnet, Tool.DllPath, "--data-root", Root, "--migrations", migrations, "migrate", "--all", "--parallel", "1" }.Select(Quote))
             + "; echo EXIT=$?; sleep 60";
+
+        var pane = await RunInTerminalAsync(command);
+
+        _output.WriteLine("The terminal after `tenantctl migrate --all` (tmux capture-pane):");
+        _output.WriteLine(pane);
+        Assert.Contains("EXIT=3", pane);
+        Assert.Contains("migrate 12/12", pane);
+        Assert.Contains("1 failed", pane);
+        Assert.Contains("100%", pane);
+        Assert.Contains("━", pane); // the bar itself
+        Assert.Contains("FAILED t05", pane);
+    }
+
+    /// <summary>Runs a shell command in a 110×30 tmux terminal until it prints EXIT=, and returns the pane's text.</summary>
+    internal static async Task<string> RunInTerminalAsync(string command)
+    {
+        var socket = "tenantctl-test-" + Guid.NewGuid().ToString("N")[..8];
+        var session = "progress";
         try
         {
             await Tmux(socket, "new-session", "-d", "-s", session, "-x", "110", "-y", "30", command);
@@ -133,17 +149,10 @@ public sealed class LongRunTests : IDisposable
             {
                 Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), $"tenantctl did not finish in the terminal. Pane:\n{pane}");
                 await Task.Delay(200);
-                pane = await Tmux(socket, "capture-pane", "-p", "-t", session);
+                pane = await Tmux(socket, "capture-pane", "-p", "-J", "-t", session); // -J: wrapped lines joined
             }
 
-            _output.WriteLine("The terminal after `tenantctl migrate --all` (tmux capture-pane):");
-            _output.WriteLine(pane);
-            Assert.Contains("EXIT=3", pane);
-            Assert.Contains("migrate 12/12", pane);
-            Assert.Contains("1 failed", pane);
-            Assert.Contains("100%", pane);
-            Assert.Contains("━", pane); // the bar itself
-            Assert.Contains("FAILED t05", pane);
+            return pane;
         }
         finally
         {
@@ -152,9 +161,9 @@ public sealed class LongRunTests : IDisposable
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    internal static extern int Kill(int pid, int signal);
 
-    private static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    internal static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static async Task<string> Tmux(string socket, params string[] args)
     {

@@ -15,6 +15,8 @@ internal sealed class PgCli : IAsyncDisposable
 
     private readonly TempFolder _folder = new();
 
+    private Action<PostgresTenantOptions>? _app;
+
     private PgCli(PostgresTestCluster first, PostgresTestCluster second, string catalogDb, string mainDb, string s1Db)
     {
         First = first;
@@ -48,18 +50,27 @@ internal sealed class PgCli : IAsyncDisposable
         var second = await PostgresTestCluster.SharedAsync(1);
         var env = new PgCli(first, second, await first.CreateDatabaseAsync("cat"), await first.CreateDatabaseAsync("main"), await second.CreateDatabaseAsync("s1"));
         env.AddStep(1, "init", Pages);
+        env._app = app;
 
-        // The app: its first use of the catalog records the shards (names and connection strings, never passwords).
-        var o = new PostgresTenantOptions { Catalog = env.Catalog };
-        o.AddShard("main", first.ConnectionString(env.MainDb));
-        o.AddShard("s1", second.ConnectionString(env.S1Db));
-        app?.Invoke(o);
-        await using (var router = new PostgresTenantDatabases(o))
+        // The app: its first use of the catalog records the shards (names and connection strings, never passwords) and its settings.
+        await using (var router = env.App())
         {
             await router.Catalog.ListAsync();
         }
 
         return env;
+    }
+
+    /// <summary>The app's router, configured as <see cref="CreateAsync"/>'s <c>app</c> says, with the first migration step only.</summary>
+    public PostgresTenantDatabases App(Action<PostgresTenantOptions>? change = null)
+    {
+        var o = new PostgresTenantOptions { Catalog = Catalog };
+        o.AddShard("main", First.ConnectionString(MainDb));
+        o.AddShard("s1", Second.ConnectionString(S1Db));
+        o.Migrations.Add(1, "init", Pages);
+        _app?.Invoke(o);
+        change?.Invoke(o);
+        return new PostgresTenantDatabases(o);
     }
 
     /// <summary>Adds <c>NNNN_name.sql</c> to the migrations folder.</summary>

@@ -83,4 +83,29 @@ public sealed class PostgresMoveTests
         Assert.Equal(5L, await env.MainScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages WHERE body LIKE 'page %'"));
         Assert.False(await PgCli.SchemaExistsAsync(env.Second, env.S1Db, "tenant_acme"));
     }
+
+    [Fact]
+    public async Task Split_on_postgres_is_refused_with_the_recipe_and_the_recipe_promotes_a_tenant_from_shared_rows_by_the_apps_tenant_column()
+    {
+        await using var env = await PgCli.CreateAsync(o => o.TenantColumn = "site"); // the app's shared tables say which site a row belongs to, by slug
+        env.AddStep(2, "site", "ALTER TABLE pages ADD COLUMN site text");
+
+        var refused = (await env.RunAsync("split", "--source", "shared.db", "--by", "site", "--tables", "pages", "--json")).Expect(2);
+        var message = refused.Json.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("SQLite-only", message);
+        Assert.Contains("--isolation rows", message);
+        Assert.Contains("tenantctl move T --to S --isolation schema", message);
+
+        // The recipe: the shared rows, catalogued as rows tenants, then one promoted to a schema of its own (verified, switched).
+        (await env.RunAsync("create", "acme", "--shard", "s1", "--isolation", "rows")).Expect(0);
+        await env.Second.ExecuteAsync("INSERT INTO pages SELECT i, 'p' || i, CASE WHEN i <= 6 THEN 'acme' ELSE 'globex' END FROM generate_series(1, 10) i", env.S1Db);
+        (await env.RunAsync("create", "globex", "--shard", "s1", "--isolation", "rows")).Expect(0);
+
+        var moved = (await env.RunAsync("move", "acme", "--to", "s1", "--isolation", "schema", "--catalog-staleness", "0", "--json")).Expect(0).Json;
+
+        Assert.Equal(6L, moved.GetProperty("rowsCopied").GetInt64());
+        Assert.Equal(6L, await env.S1ScalarAsync<long>("SELECT count(*) FROM tenant_acme.pages WHERE site = 'acme'"));
+        Assert.Equal(["globex"], (await env.S1ScalarAsync<string[]>("SELECT array_agg(DISTINCT site) FROM public.pages")));
+        Assert.Equal("schema", await env.CatalogScalarAsync<string>("SELECT isolation FROM tenancy.tenants WHERE slug = 'acme'"));
+    }
 }

@@ -55,6 +55,46 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public async Task The_catalog_records_the_apps_settings_follows_a_change_and_ignores_a_process_that_records_nothing()
+    {
+        await using var env = await PgEnv.CreateAsync(o =>
+        {
+            o.EnforceWithRoles = true;
+            o.SchemaTemplate = "site_{tenant}";
+            o.Isolation = PostgresIsolation.Database;
+            o.CatalogStaleness = TimeSpan.FromMilliseconds(250);
+            o.TenantColumns["websites"] = "id";
+        });
+        var catalog = env.Cluster.ConnectionString(env.CatalogDb);
+        Assert.Null(await PostgresTenantCatalog.ReadSettingsAsync(catalog)); // nothing used the catalog yet
+
+        await env.Catalog.ListAsync();
+        var first = await PostgresTenantCatalog.ReadSettingsAsync(catalog);
+        Assert.NotNull(first);
+        Assert.Equal((true, "site_{tenant}", PostgresIsolation.Database, TimeSpan.FromMilliseconds(250), "id"),
+            (first.EnforceWithRoles, first.SchemaTemplate, first.Isolation, first.CatalogStaleness, first.TenantColumns["websites"]));
+        var applied = new PostgresTenantOptions();
+        first.ApplyTo(applied);
+        Assert.Equal((true, "site_{tenant}", "tenant_{tenant}", 50), (applied.EnforceWithRoles, applied.SchemaTemplate, applied.DatabaseTemplate, applied.MaxConnectionsPerShard));
+
+        await using (var tool = env.SecondRouter(o => { o.RecordInCatalog = false; o.SchemaTemplate = "other_{tenant}"; }))
+        {
+            await tool.Catalog.ListAsync();
+        }
+
+        Assert.Equal("site_{tenant}", (await PostgresTenantCatalog.ReadSettingsAsync(catalog))!.SchemaTemplate);
+
+        await using (var next = env.SecondRouter(o => o.MaxConnectionsPerShard = 9))
+        {
+            await next.Catalog.ListAsync();
+        }
+
+        var changed = (await PostgresTenantCatalog.ReadSettingsAsync(catalog))!;
+        Assert.Equal((9, false, "tenant_{tenant}"), (changed.MaxConnectionsPerShard, changed.EnforceWithRoles, changed.SchemaTemplate));
+        Assert.True(changed.RecordedAt >= first.RecordedAt);
+    }
+
+    [Fact]
     public async Task An_archive_by_another_process_stops_new_connections_here()
     {
         await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);

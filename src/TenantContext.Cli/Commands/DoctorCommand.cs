@@ -21,19 +21,13 @@ internal static partial class DoctorCommand
             HelpName = "N",
             DefaultValueFactory = _ => 256,
         };
-        var perShard = new Option<int>("--max-connections-per-shard")
-        {
-            Description = "PostgreSQL: the app's PostgresTenantOptions.MaxConnectionsPerShard (50 by default).",
-            HelpName = "N",
-            DefaultValueFactory = _ => 50,
-        };
         var processes = new Option<int>("--processes")
         {
             Description = "PostgreSQL: how many app processes share the servers (each may open MaxConnectionsPerShard per shard).",
             HelpName = "N",
             DefaultValueFactory = _ => 1,
         };
-        foreach (var positive in (Option<int>[])[maxOpen, perShard, processes])
+        foreach (var positive in (Option<int>[])[maxOpen, processes])
         {
             positive.Validators.Add(result =>
             {
@@ -50,14 +44,14 @@ internal static partial class DoctorCommand
             "(online moves need logical), a pooler that drops startup parameters or switches server connections (transaction pooling), and the connection " +
             "budget (MaxConnectionsPerShard × shards on the server × processes) against max_connections. Changes nothing; exit code 1 when a check fails.")
         {
-            maxOpen, perShard, processes,
+            maxOpen, processes,
         };
         Tenantctl.SetAction(command, globals, async context =>
         {
             var checks = new List<DoctorCheckJson>();
             if (await context.StoreAsync(create: true).ConfigureAwait(false) is PostgresStore postgres)
             {
-                await PostgresDoctor.RunAsync(postgres, context.Get(perShard), context.Get(processes), checks, context.CancellationToken).ConfigureAwait(false);
+                await PostgresDoctor.RunAsync(postgres, context.Get(processes), checks, context.CancellationToken).ConfigureAwait(false);
                 return Report(context, checks);
             }
 

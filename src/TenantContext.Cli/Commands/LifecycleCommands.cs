@@ -169,7 +169,7 @@ internal static class LifecycleCommands
                 what = placed is null
                     ? $"`delete {slug}` removes whatever is left of the tenant (schema, database, role) for good."
                     : $"`delete {slug}` removes its catalog record and its {(placed.Isolation == PostgresIsolation.Database ? $"database {placed.DatabaseName}" : placed.Isolation == PostgresIsolation.Rows ? "record (its rows in the shared tables stay, under a key never reused)" : $"schema {placed.SchemaName}")} on shard {placed.Shard} for good." +
-                      " Back it up first (pg_dump).";
+                      $" Back it up first with `tenantctl backup {slug} --to DIR`.";
             }
 
             context.RequireYes(yes, what);

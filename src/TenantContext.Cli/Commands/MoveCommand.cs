@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Tenancy.Cli.Output;
 using Tenancy.Npgsql;
 
@@ -23,16 +24,15 @@ internal static class MoveCommand
                 "Default: online when both servers allow it.",
             HelpName = "online|offline",
         };
-        var staleness = new Option<double>("--catalog-staleness")
+        var staleness = new Option<double?>("--catalog-staleness")
         {
-            Description = "The app's PostgresTenantOptions.CatalogStaleness in seconds (2 by default): the move waits this long after marking the tenant " +
-                "so that every process's router reads the catalog on every open before the switch.",
+            Description = "The app's PostgresTenantOptions.CatalogStaleness in seconds (default: what the app recorded in the catalog): the move waits " +
+                "this long after marking the tenant so that every process's router reads the catalog on every open before the switch.",
             HelpName = "SECONDS",
-            DefaultValueFactory = _ => 2,
         };
         staleness.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double>() is < 0 or > 3600)
+            if (result.GetValueOrDefault<double?>() is < 0 or > 3600)
             {
                 result.AddError("--catalog-staleness must be between 0 and 3600 seconds.");
             }
@@ -48,7 +48,13 @@ internal static class MoveCommand
         Tenantctl.SetAction(command, globals, async context =>
         {
             var slug = TenantSlug.Validate(context.Get(tenant));
-            context.StoreOptions = o => o.CatalogStaleness = TimeSpan.FromSeconds(context.Get(staleness));
+            if (context.Get(staleness) is { } seconds)
+            {
+                context.Overrides.Add(new SettingOverride("--catalog-staleness", nameof(PostgresTenantOptions.CatalogStaleness),
+                    seconds.ToString("R", CultureInfo.InvariantCulture), s => s.CatalogStaleness.TotalSeconds.ToString("R", CultureInfo.InvariantCulture),
+                    o => o.CatalogStaleness = TimeSpan.FromSeconds(seconds)));
+            }
+
             var store = await context.PostgresAsync().ConfigureAwait(false);
             var target = context.Get(to)!;
             if (!store.Router.Options.Shards.ContainsKey(target))

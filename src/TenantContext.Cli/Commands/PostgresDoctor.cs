@@ -14,11 +14,21 @@ internal static class PostgresDoctor
 {
     private const string ProbeSearchPath = "tenantctl_doctor_probe";
 
-    public static async Task RunAsync(PostgresStore store, int maxConnectionsPerShard, int processes, List<DoctorCheckJson> checks, CancellationToken cancellationToken)
+    public static async Task RunAsync(PostgresStore store, int processes, List<DoctorCheckJson> checks, CancellationToken cancellationToken)
     {
+        int maxConnectionsPerShard = store.Router.Options.MaxConnectionsPerShard; // the app's recorded value, or --max-connections-per-shard
         var tenants = await store.Postgres.ListAsync(includeArchived: true, cancellationToken).ConfigureAwait(false);
         checks.Add(Ok("catalog", string.Create(CultureInfo.InvariantCulture,
             $"{PostgresStore.Where(store.CatalogConnectionString)}: {tenants.Count} tenant(s) on {store.RecordedShards.Count} shard(s)")));
+        var o = store.Router.Options;
+        checks.Add(store.RecordedSettings is { } recorded
+            ? Ok("app settings", string.Create(CultureInfo.InvariantCulture,
+                $"recorded {recorded.RecordedAt.UtcDateTime:u}: isolation {o.Isolation.ToString().ToLowerInvariant()}, SchemaTemplate {o.SchemaTemplate}, " +
+                $"DatabaseTemplate {o.DatabaseTemplate}, EnforceWithRoles {o.EnforceWithRoles.ToString().ToLowerInvariant()}, MaxConnectionsPerShard {o.MaxConnectionsPerShard}, " +
+                $"TenantColumn {o.TenantColumn}"))
+            : Warning("app settings", "the catalog records none: the tool uses UsePostgres' defaults and the flags given",
+                "run the app once with this version (it records its settings on first use), or pass --enforce-with-roles, --schema-template, " +
+                "--database-template and --max-connections-per-shard as the app sets them"));
         var servers = new Dictionary<string, (ServerFacts Facts, List<string> Shards)>(StringComparer.Ordinal);
         foreach (var shard in store.RecordedShards)
         {

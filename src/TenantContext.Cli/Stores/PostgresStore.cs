@@ -17,14 +17,18 @@ internal sealed class PostgresStore : TenantStore
 {
     private readonly TenantConfiguration _configuration;
 
-    private PostgresStore(TenantConfiguration configuration, string catalog, IReadOnlyList<PostgresShardRecord> shards, bool hasMigrations)
+    private PostgresStore(TenantConfiguration configuration, string catalog, IReadOnlyList<PostgresShardRecord> shards, PostgresRecordedSettings? settings, bool hasMigrations)
     {
         _configuration = configuration;
         Router = configuration.GetPostgres();
         CatalogConnectionString = catalog;
         RecordedShards = shards;
+        RecordedSettings = settings;
         HasMigrations = hasMigrations;
     }
+
+    /// <summary>The app's settings as the catalog records them (null when no app of this version has used it), before the command line's overrides.</summary>
+    public PostgresRecordedSettings? RecordedSettings { get; }
 
     /// <summary>The router over the catalog's shards (tenant connections, shard connections).</summary>
     public PostgresTenantDatabases Router { get; }
@@ -53,8 +57,12 @@ internal sealed class PostgresStore : TenantStore
         return $"{b.Host}:{b.Port}/{b.Database}";
     }
 
-    /// <summary>Reads the catalog's shard map and builds the router over it.</summary>
-    public static async Task<PostgresStore> OpenAsync(string catalog, string? migrations, Action<PostgresTenantOptions>? configure, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the catalog's shard map and the app's recorded settings, and builds the router over them exactly as the app's
+    /// <c>UsePostgres</c> would; <paramref name="overrides"/> (the command line's) win, and each one that differs from the
+    /// app's value is noted. The tool never records anything itself (<see cref="PostgresTenantOptions.RecordInCatalog"/> false).
+    /// </summary>
+    public static async Task<PostgresStore> OpenAsync(string catalog, string? migrations, IReadOnlyList<SettingOverride> overrides, Action<string> note, CancellationToken cancellationToken)
     {
         NpgsqlConnectionStringBuilder given;
         try
@@ -67,9 +75,11 @@ internal sealed class PostgresStore : TenantStore
         }
 
         IReadOnlyList<PostgresShardRecord> shards;
+        PostgresRecordedSettings? settings;
         try
         {
             shards = await PostgresTenantCatalog.ReadShardsAsync(catalog, cancellationToken).ConfigureAwait(false);
+            settings = shards.Count == 0 ? null : await PostgresTenantCatalog.ReadSettingsAsync(catalog, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -92,12 +102,28 @@ internal sealed class PostgresStore : TenantStore
                 "Run the app once with this version: it records its shards' connection strings (never their passwords) on first use.");
         }
 
+        if (settings is null)
+        {
+            note($"note: the catalog at {Where(catalog)} records no app settings (the app that last used it predates them): tenantctl uses UsePostgres' " +
+                 "defaults and the flags given (--enforce-with-roles, --schema-template, --database-template, --max-connections-per-shard). " +
+                 "Run the app once with this version to record its settings.");
+        }
+        else
+        {
+            foreach (var flag in overrides.Where(o => !string.Equals(o.Given, o.Recorded(settings), StringComparison.Ordinal)))
+            {
+                note($"note: {flag.Flag} {flag.Given} overrides the app's {flag.Setting} recorded in the catalog ({flag.Recorded(settings)}) for this run.");
+            }
+        }
+
         TenantConfiguration configuration;
         try
         {
             configuration = TenantConfiguration.Build(b => b.UsePostgres(o =>
             {
                 o.Catalog = catalog;
+                o.RecordInCatalog = false; // the app's record stays the app's: overrides are for this run only
+                settings?.ApplyTo(o);
                 foreach (var shard in shards)
                 {
                     o.AddShard(shard.Name, WithCredentials(shard.ConnectionString!, given));
@@ -109,15 +135,20 @@ internal sealed class PostgresStore : TenantStore
                     MigrationSource.Load(migrations, o.Migrations);
                 }
 
-                configure?.Invoke(o);
+                foreach (var flag in overrides)
+                {
+                    flag.Apply(o);
+                }
             }));
         }
         catch (ArgumentException ex) when (ex is not InvalidTenantSlugException)
         {
-            throw CliException.Failure($"The catalog's shard map cannot be used: {ex.Message}", ex);
+            throw overrides.Count > 0
+                ? CliException.Usage($"The settings cannot be used: {ex.Message} (check {string.Join(", ", overrides.Select(o => o.Flag))})")
+                : CliException.Failure($"The catalog's shard map or the app's recorded settings cannot be used: {ex.Message}", ex);
         }
 
-        return new PostgresStore(configuration, catalog, shards, migrations is not null);
+        return new PostgresStore(configuration, catalog, shards, settings, migrations is not null);
     }
 
     /// <summary>A recorded shard string with credentials filled in from the <c>--postgres</c> string (see the class remarks).</summary>

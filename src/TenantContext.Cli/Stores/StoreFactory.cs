@@ -11,7 +11,7 @@ internal static class StoreFactory
     /// <summary>Whether the command line names a PostgreSQL catalog.</summary>
     public static bool IsPostgres(ParseResult parse, GlobalOptions globals) => !string.IsNullOrWhiteSpace(parse.GetValue(globals.Postgres));
 
-    public static async Task<TenantStore> OpenAsync(ParseResult parse, GlobalOptions globals, bool create, Action<Tenancy.Npgsql.PostgresTenantOptions>? postgresOptions, CancellationToken cancellationToken)
+    public static async Task<TenantStore> OpenAsync(ParseResult parse, GlobalOptions globals, bool create, IReadOnlyList<SettingOverride> overrides, Action<string> note, CancellationToken cancellationToken)
     {
         var dataRoot = parse.GetValue(globals.DataRoot);
         var postgres = parse.GetValue(globals.Postgres);
@@ -24,7 +24,7 @@ internal static class StoreFactory
 
         if (hasPostgres)
         {
-            return await PostgresStore.OpenAsync(postgres!, parse.GetValue(globals.Migrations), postgresOptions, cancellationToken).ConfigureAwait(false);
+            return await PostgresStore.OpenAsync(postgres!, parse.GetValue(globals.Migrations), overrides, note, cancellationToken).ConfigureAwait(false);
         }
 
         if (!hasRoot)
@@ -32,6 +32,11 @@ internal static class StoreFactory
             throw CliException.Usage(
                 "Say which tenants to work on: pass --data-root DIR (the folder that holds platform.db and the tenant files) or --postgres CONNSTRING " +
                 $"(the PostgreSQL catalog database), or set {GlobalOptions.DataRootVariable} or {GlobalOptions.PostgresVariable}.");
+        }
+
+        if (overrides.Count > 0)
+        {
+            throw CliException.Usage($"{string.Join(", ", overrides.Select(o => o.Flag))}: PostgreSQL settings, for --postgres CONNSTRING; a SQLite data root has none.");
         }
 
         return SqliteStore.Open(new StoreSettings(
