@@ -90,9 +90,10 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
             var placement = await PlacementAsync(async, cancellationToken).ConfigureAwait(false);
             if (!placement.Moving)
             {
+                NpgsqlConnection opened;
                 try
                 {
-                    return await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
+                    opened = await _router.OpenAsync(placement, setTenant: true, migrate: true, async, cancellationToken).ConfigureAwait(false);
                 }
                 catch (PostgresRoutingException) when (attempt < 3)
                 {
@@ -103,6 +104,16 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
                     continue; // the old place is gone because the tenant moved since this router last read the catalog: open on the new one
                 }
+
+                // The open waited (the shard's budget, a slow server) past what the placement was good for: a move may have
+                // marked the tenant meanwhile, and a connection without a lease must not meet its fence and switch.
+                if (attempt == 3 || !Outlived(placement) || await StillUnmovedAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                {
+                    return opened;
+                }
+
+                await CloseAsync(opened, async).ConfigureAwait(false);
+                continue;
             }
 
             // A moving tenant: the connection holds a lease that the move's fence waits for (and that waits for the fence);
@@ -137,6 +148,30 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
             await CloseAsync(connection, async).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether <paramref name="placement"/> is no longer what this object would route to without reading the catalog.</summary>
+    private bool Outlived(PostgresPlacement placement) =>
+        !ReferenceEquals(Volatile.Read(ref _placement), placement)
+        || Volatile.Read(ref _readAtChanges) != _router.CatalogChanges
+        || Stopwatch.GetElapsedTime(Volatile.Read(ref _readAt)) > _router.Options.CatalogStaleness;
+
+    /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> and not marked as moving.</summary>
+    private async ValueTask<bool> StillUnmovedAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
+    {
+        var (readStarted, changes) = (Stopwatch.GetTimestamp(), _router.CatalogChanges);
+        var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
+        if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch && !record.IsMoving)
+        {
+            return true;
+        }
+
+        if (record is not null && record.State == TenantState.Active)
+        {
+            Remember(record, readStarted, changes);
+        }
+
+        return false;
     }
 
     /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> (same key and epoch).</summary>
