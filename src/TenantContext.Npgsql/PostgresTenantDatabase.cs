@@ -97,7 +97,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
                 }
                 catch (PostgresRoutingException) when (attempt < 3)
                 {
-                    if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                    if (await StillAtAsync(placement, unmarked: false, async, cancellationToken).ConfigureAwait(false))
                     {
                         throw;
                     }
@@ -107,7 +107,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
 
                 // The open waited (the shard's budget, a slow server) past what the placement was good for: a move may have
                 // marked the tenant meanwhile, and a connection without a lease must not meet its fence and switch.
-                if (attempt == 3 || !Outlived(placement) || await StillUnmovedAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                if (attempt == 3 || !Outlived(placement) || await StillAtAsync(placement, unmarked: true, async, cancellationToken).ConfigureAwait(false))
                 {
                     return opened;
                 }
@@ -128,7 +128,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
             catch (Exception ex) when (ex is NpgsqlException or PostgresRoutingException && attempt < 3)
             {
                 await CloseAsync(connection, async).ConfigureAwait(false);
-                if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false))
+                if (await StillAtAsync(placement, unmarked: false, async, cancellationToken).ConfigureAwait(false))
                 {
                     throw;
                 }
@@ -141,7 +141,7 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
                 throw;
             }
 
-            if (await StillAtAsync(placement, async, cancellationToken).ConfigureAwait(false) || attempt == 3)
+            if (await StillAtAsync(placement, unmarked: false, async, cancellationToken).ConfigureAwait(false) || attempt == 3)
             {
                 return connection;
             }
@@ -156,30 +156,15 @@ public sealed class PostgresTenantDatabase : ITenantDatabase
         || Volatile.Read(ref _readAtChanges) != _router.CatalogChanges
         || Stopwatch.GetElapsedTime(Volatile.Read(ref _readAt)) > _router.Options.CatalogStaleness;
 
-    /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> and not marked as moving.</summary>
-    private async ValueTask<bool> StillUnmovedAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the catalog now: whether the tenant is still at <paramref name="placement"/> (same key and epoch) and, with
+    /// <paramref name="unmarked"/>, not marked as moving either. When not, the new record is remembered.
+    /// </summary>
+    private async ValueTask<bool> StillAtAsync(PostgresPlacement placement, bool unmarked, bool async, CancellationToken cancellationToken)
     {
         var (readStarted, changes) = (Stopwatch.GetTimestamp(), _router.CatalogChanges);
         var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch && !record.IsMoving)
-        {
-            return true;
-        }
-
-        if (record is not null && record.State == TenantState.Active)
-        {
-            Remember(record, readStarted, changes);
-        }
-
-        return false;
-    }
-
-    /// <summary>Reads the catalog now: whether the tenant is still at <paramref name="placement"/> (same key and epoch).</summary>
-    private async ValueTask<bool> StillAtAsync(PostgresPlacement placement, bool async, CancellationToken cancellationToken)
-    {
-        var (readStarted, changes) = (Stopwatch.GetTimestamp(), _router.CatalogChanges);
-        var record = await _router.Catalog.ReadAsync(Slug, async, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch)
+        if (record is not null && record.State == TenantState.Active && record.Key == placement.Key && record.Epoch == placement.Epoch && !(unmarked && record.IsMoving))
         {
             return true;
         }
