@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 
 namespace Tenancy.Npgsql;
@@ -24,6 +25,20 @@ namespace Tenancy.Npgsql;
 public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
 {
     internal const string Columns = "slug, state, created_at, archived_at, template, key, shard, isolation, schema_name, database_name, version, epoch, moving";
+
+    /// <summary>
+    /// The layout of the catalog's tables this version creates. It is kept in the comment of the <c>tenancy</c> schema, so a
+    /// process that starts against a current catalog runs no DDL: <c>ALTER TABLE … ADD COLUMN IF NOT EXISTS</c> takes an
+    /// exclusive lock on <c>tenancy.tenants</c> even when the column exists, which queued every start-up behind any open
+    /// transaction on the catalog (a move's fence among them) and every catalog read behind the start-up. Layout changes
+    /// are additive: a process of an older version runs on a newer layout and never lowers the recorded one.
+    /// </summary>
+    internal const int Layout = 1;
+
+    private const string LayoutComment = "TenantContext tenant catalog, layout ";
+
+    /// <summary>How long an upgrade of the catalog's layout waits for its locks before it fails with a message.</summary>
+    private static readonly TimeSpan UpgradeLockTimeout = TimeSpan.FromSeconds(15);
 
     private const string CreateSql = """
         SELECT pg_advisory_xact_lock(740612, 0);
@@ -70,6 +85,8 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
             value text,
             recorded_at timestamptz NOT NULL DEFAULT now());
         """;
+
+    private const string LayoutSql = "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'tenancy'";
 
     private readonly PostgresTenantDatabases _router;
     private readonly NpgsqlDataSource _dataSource;
@@ -791,9 +808,40 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     private async ValueTask CreateTablesAsync(bool async, CancellationToken cancellationToken)
     {
         await using var connection = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
+        if (await ReadLayoutAsync(connection, async, cancellationToken).ConfigureAwait(false) < Layout)
+        {
+            await UpgradeLayoutAsync(connection, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Options.RecordInCatalog)
+        {
+            await RecordAsync(connection, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        _created = true;
+    }
+
+    private static async ValueTask<int> ReadLayoutAsync(NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(LayoutSql, connection);
+        var comment = (async ? await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteScalar()) as string;
+        return comment is not null && comment.StartsWith(LayoutComment, StringComparison.Ordinal)
+            && int.TryParse(comment.AsSpan(LayoutComment.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var layout) ? layout : 0;
+    }
+
+    /// <summary>
+    /// Creates or completes the catalog's tables under the catalog's advisory lock, and records the layout last, in the same
+    /// transaction. It waits at most <see cref="UpgradeLockTimeout"/> for the tables' locks.
+    /// </summary>
+    private async ValueTask UpgradeLayoutAsync(NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
+    {
         await using var transaction = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
-        await using var create = new NpgsqlCommand(CreateSql, connection, transaction);
-        if (!Options.RecordInCatalog)
+        await using var create = new NpgsqlCommand(
+            $"SET LOCAL lock_timeout = {(long)UpgradeLockTimeout.TotalMilliseconds}; {CreateSql} " +
+            $"DO $$ BEGIN IF coalesce(substring(obj_description('tenancy'::regnamespace, 'pg_namespace') FROM {Literal(LayoutComment)} || '(\\d+)$')::int, 0) < {Layout} " +
+            $"THEN COMMENT ON SCHEMA tenancy IS {Literal(LayoutComment + Layout.ToString(CultureInfo.InvariantCulture))}; END IF; END $$;",
+            connection, transaction);
+        try
         {
             if (async)
             {
@@ -805,11 +853,20 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
                 create.ExecuteNonQuery();
                 transaction.Commit();
             }
-
-            _created = true;
-            return;
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new InvalidOperationException(
+                $"The tenant catalog (database '{connection.Database}') needs its tables created or upgraded to layout {Layout}, and another session " +
+                $"held a lock on them for {UpgradeLockTimeout.TotalSeconds:0} s (a long transaction on tenancy.tenants, or a tenant move under its " +
+                "write fence). Nothing was changed; the next use of the catalog tries again. Find the session with pg_locks/pg_stat_activity if it persists.", e);
+        }
+    }
 
+    /// <summary>Records this process's shards, default shard and settings (row changes only; no DDL, no table lock).</summary>
+    private async ValueTask RecordAsync(NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        await using var transaction = async ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : connection.BeginTransaction();
         await using var shards = new NpgsqlCommand(
             "INSERT INTO tenancy.shards (name, connection_string) SELECT * FROM unnest($1::text[], $2::text[]) " +
             "ON CONFLICT (name) DO UPDATE SET connection_string = EXCLUDED.connection_string " +
@@ -828,7 +885,6 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         settings.Parameters.Add(new NpgsqlParameter { Value = values });
         if (async)
         {
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await shards.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await byDefault.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -836,14 +892,11 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         }
         else
         {
-            create.ExecuteNonQuery();
             shards.ExecuteNonQuery();
             byDefault.ExecuteNonQuery();
             settings.ExecuteNonQuery();
             transaction.Commit();
         }
-
-        _created = true;
     }
 
     internal static PostgresTenantRecord Read(NpgsqlDataReader r) => new(

@@ -95,6 +95,57 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public async Task A_process_starting_against_a_current_catalog_takes_no_lock_on_its_tables()
+    {
+        // A tenant move holds a write transaction on tenancy.tenants under its fence. A process starting meanwhile used to
+        // run ALTER TABLE … ADD COLUMN IF NOT EXISTS, which waits for an exclusive lock even when the column exists, and
+        // queued every catalog read behind it (1,000 clients stalled for the 120-s command timeout).
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("acme");
+        await using var writer = new global::Npgsql.NpgsqlConnection(env.Cluster.ConnectionString(env.CatalogDb));
+        await writer.OpenAsync();
+        await using var open = await writer.BeginTransactionAsync();
+        await writer.ExecAsync("UPDATE tenancy.tenants SET moving = moving WHERE slug = 'acme'");
+
+        await using var starting = env.SecondRouter();
+        var listed = await starting.Catalog.ListAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["acme"], listed.Select(r => r.Slug));
+        Assert.Equal(CurrentLayout, await LayoutAsync(env));
+    }
+
+    [Fact]
+    public async Task A_catalog_of_an_older_layout_is_completed_once_and_a_newer_layout_is_never_lowered()
+    {
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("acme");
+        await env.Cluster.ExecuteAsync("COMMENT ON SCHEMA tenancy IS NULL; DROP TABLE tenancy.settings; ALTER TABLE tenancy.tenants DROP COLUMN moving", env.CatalogDb);
+
+        await using (var older = env.SecondRouter())
+        {
+            Assert.Equal("acme", Assert.Single(await older.Catalog.ListAsync()).Slug);
+        }
+
+        Assert.Equal(CurrentLayout, await LayoutAsync(env));
+        Assert.True(await env.Cluster.ScalarAsync<bool>("SELECT to_regclass('tenancy.settings') IS NOT NULL", env.CatalogDb));
+        Assert.False(await env.Cluster.ScalarAsync<bool>("SELECT moving FROM tenancy.tenants WHERE slug = 'acme'", env.CatalogDb));
+
+        await env.Cluster.ExecuteAsync("COMMENT ON SCHEMA tenancy IS 'TenantContext tenant catalog, layout 99'", env.CatalogDb);
+        await using (var newer = env.SecondRouter())
+        {
+            Assert.Equal("acme", Assert.Single(await newer.Catalog.ListAsync()).Slug);
+        }
+
+        Assert.Equal(99, await LayoutAsync(env));
+    }
+
+    /// <summary>The catalog layout this version records (PostgresTenantCatalog.Layout).</summary>
+    private const int CurrentLayout = 1;
+
+    private static async Task<int> LayoutAsync(PgEnv env) => int.Parse(
+        (await env.Cluster.ScalarAsync<string>("SELECT obj_description('tenancy'::regnamespace, 'pg_namespace')", env.CatalogDb))["TenantContext tenant catalog, layout ".Length..],
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task An_archive_by_another_process_stops_new_connections_here()
     {
         await using var env = await PgEnv.CreateAsync(o => o.CatalogStaleness = TimeSpan.Zero);
