@@ -97,11 +97,12 @@ internal static class SplitCommand
     /// <summary>
     /// Why <c>split</c> is SQLite-only, and the PostgreSQL way to the same end. A SQLite split copies each table's own
     /// <c>CREATE</c> statement into each tenant's file; a PostgreSQL tenant's tables come from the app's migrations instead, and
-    /// the catalog's verified move already promotes a tenant from shared rows to a schema or database of its own, online.
+    /// the catalog's verified move already promotes a tenant from shared rows to a schema or database of its own while the app serves
+    /// (the tenant's writes wait at the fence for the copy: a move of rows is offline).
     /// </summary>
     internal const string PostgresMessage =
         "`split` is SQLite-only: it turns one shared SQLite file into a file per tenant (--data-root). On PostgreSQL the single → multi " +
-        "migration is done tenant by tenant, online and verified, with the verbs that exist: make the shared database a shard of the app " +
+        "migration is done tenant by tenant while the app serves (each tenant's writes wait during its copy), verified, with the verbs that exist: make the shared database a shard of the app " +
         "(UsePostgres' AddShard, with TenantColumn naming its tenant column: text holding the tenant's slug, or bigint holding its catalog key, " +
         "and its tables created by the app's migrations), catalogue each tenant on it as a rows tenant (`tenantctl create T --shard S " +
         "--isolation rows`), then promote it (`tenantctl move T --to S --isolation schema` or `database`; `--dry-run` first): its rows are " +
