@@ -25,6 +25,20 @@ public sealed class UsageTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("copy")]
+    [InlineData("create")]
+    public void The_help_examples_that_copy_a_SQLite_template_pass_the_migrations(string verb)
+    {
+        // Without --migrations the tool knows version 0 only, and refuses any migrated template (exit 1): an example
+        // copied from --help must work as written.
+        var command = Tenantctl.BuildRoot(new GlobalOptions()).Subcommands.Single(c => c.Name == verb);
+        var copies = HelpExamples.Of(command).Where(e => e.Contains("--data-root", StringComparison.Ordinal) && (verb == "copy" || e.Contains("--from", StringComparison.Ordinal))).ToList();
+
+        Assert.NotEmpty(copies);
+        Assert.All(copies, e => Assert.Contains("--migrations", e));
+    }
+
     [Fact]
     public async Task Help_of_a_command_prints_its_examples()
     {

@@ -373,6 +373,20 @@ public sealed class ResourceLifetimeTests
     }
 
     [Fact]
+    public void A_flow_with_no_configuration_at_all_says_to_activate_the_hosts_configuration()
+    {
+        // What an ASP.NET Core app meets in a hosted service: AddTenantContext keeps its configuration to requests, so
+        // outside one the flow has none. "Register one with TenantContext.Configure" would send the user the wrong way.
+        using (TenantContext.UseConfiguration(TenantConfiguration.Empty))
+        using (TenantContext.Enter("acme"))
+        {
+            var error = Assert.Throws<TenantResourceNotRegisteredException>(() => TenantContext.GetStorage());
+            Assert.Contains("TenantContext.Configure was never called", error.Message);
+            Assert.Contains("TenantContextHost>().Activate()", error.Message);
+        }
+    }
+
+    [Fact]
     public void An_unregistered_database_names_the_Db_registration()
     {
         using var configuration = Build(_ => { });

@@ -119,7 +119,7 @@ internal static class LifecycleCommands
         Tenantctl.SetAction(command, globals, context => CreateAsync(context, context.Get(tenant)!, context.Get(from), context.Get(shard), context.Get(isolation)));
         return command.WithExamples(
             "tenantctl --data-root data --migrations migrations create acme",
-            "tenantctl --data-root data create acme --from template",
+            "tenantctl --data-root data --migrations migrations create acme --from template",
             "tenantctl --postgres \"Host=db0;Database=platform;Username=ops\" --migrations migrations create acme --shard eu-2 --isolation database");
     }
 
@@ -127,9 +127,9 @@ internal static class LifecycleCommands
     {
         var source = new Argument<string>("from") { Description = "The tenant to copy (it may be in use: the copy is a consistent snapshot)." };
         var target = new Argument<string>("to") { Description = "The new tenant." };
-        var command = new Command("copy", "Create a new tenant as a copy of an existing one (same as create TO --from FROM).") { source, target };
+        var command = new Command("copy", "Create a new tenant as a copy of an existing one (same as create TO --from FROM); needs --migrations (the copy is checked against, and brought to, the app's latest version).") { source, target };
         Tenantctl.SetAction(command, globals, context => CreateAsync(context, context.Get(target)!, context.Get(source), null, null));
-        return command.WithExamples("tenantctl --data-root data copy acme acme-staging");
+        return command.WithExamples("tenantctl --data-root data --migrations migrations copy acme acme-staging");
     }
 
     public static Command Archive(GlobalOptions globals)

@@ -51,7 +51,7 @@ internal static class ResourceResolver
             return overridden;
         }
 
-        var registration = entry.Configuration.GetRegistration(slot) ?? throw ScopeErrors.NotRegistered(type);
+        var registration = entry.Configuration.GetRegistration(slot) ?? throw ScopeErrors.NotRegistered(type, entry.Configuration);
         switch (registration.Lifetime)
         {
             case TenantLifetime.Transient:
