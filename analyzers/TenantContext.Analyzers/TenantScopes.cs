@@ -56,7 +56,7 @@ internal static class TenantScopes
                 case UsingStatementSyntax usingStatement when child == usingStatement.Statement:
                     if ((IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
                          || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
-                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, node))
+                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -117,7 +117,7 @@ internal static class TenantScopes
 
                 case TryStatementSyntax tryStatement when child == tryStatement.Block:
                     if (IsEnterTryFinally(tryStatement, model, symbols, cancellationToken)
-                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, node))
+                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -126,7 +126,7 @@ internal static class TenantScopes
 
                 case BlockSyntax or SwitchSectionSyntax or CompilationUnitSyntax:
                     if (PrecedingStatementsEnterScope(parent, child, model, symbols, cancellationToken) is { } scopeStart
-                        && !YieldsBefore(parent, scopeStart, node.SpanStart, node))
+                        && !YieldsBefore(parent, scopeStart, node.SpanStart, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -204,13 +204,15 @@ internal static class TenantScopes
     /// on whatever flow calls MoveNext next).
     /// </summary>
     /// <remarks>
-    /// Cost: only the nodes between the scope's start and the use are visited, and only when a scope was found; no
-    /// cache. (An earlier version cached "is this function an iterator" per declaration in a static
-    /// <c>ConditionalWeakTable</c>: under the compiler's concurrent analysis its lock was the analyzers' largest wait.)
+    /// Cost: nothing is visited when the function holding the region cannot yield (a lambda, top-level statements, or a
+    /// member that returns no enumerable or enumerator: most uses); otherwise only the nodes between the scope's start and the
+    /// use, and only once a scope was found; no cache. (An earlier version cached "is this function an iterator" per
+    /// declaration in a static <c>ConditionalWeakTable</c>: under the compiler's concurrent analysis its lock was the
+    /// analyzers' largest wait.)
     /// </remarks>
-    private static bool YieldsBefore(SyntaxNode region, int from, int to, SyntaxNode use)
+    private static bool YieldsBefore(SyntaxNode region, int from, int to, SyntaxNode use, ISymbol? containingSymbol)
     {
-        if (from >= to)
+        if (from >= to || CannotYield(region, containingSymbol))
         {
             return false;
         }
@@ -220,6 +222,35 @@ internal static class TenantScopes
             if (node.IsKind(SyntaxKind.YieldReturnStatement) && node.SpanStart >= from && node.Span.End <= to)
             {
                 return YieldIsTheUsesOwn(region, use);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the function that holds <paramref name="region"/> cannot contain a <c>yield</c>: a lambda or anonymous
+    /// method, top-level statements, or the member being analyzed when it does not return an enumerable or enumerator
+    /// (only those can be iterators). A local function is not asked here (its region is walked).
+    /// </summary>
+    private static bool CannotYield(SyntaxNode region, ISymbol? containingSymbol)
+    {
+        for (var node = region; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case AnonymousFunctionExpressionSyntax or GlobalStatementSyntax or CompilationUnitSyntax:
+                    return true;
+                case LocalFunctionStatementSyntax:
+                    return false;
+                case AccessorDeclarationSyntax or BaseMethodDeclarationSyntax:
+                    return containingSymbol is IMethodSymbol method
+                           && method.ReturnType is not INamedTypeSymbol { Name: "IEnumerable" or "IEnumerator" or "IAsyncEnumerable" or "IAsyncEnumerator" }
+                           && method.DeclaringSyntaxReferences.Length == 1
+                           && method.DeclaringSyntaxReferences[0].SyntaxTree == node.SyntaxTree
+                           && method.DeclaringSyntaxReferences[0].Span.Contains(node.Span);
+                case MemberDeclarationSyntax:
+                    return false;
             }
         }
 

@@ -358,12 +358,20 @@ internal sealed class TenantSymbols
             return false;
         }
 
-        if (SymbolEqualityComparer.Default.Equals(type, TenantContext))
+        // [RequiresTenant] cannot be put on a field (its AttributeUsage): a field is tenant-scoped only as a static
+        // field of a [RequiresTenant] type, so no attribute of the field itself is read.
+        if (member is IFieldSymbol field)
+        {
+            return field.IsStatic && ContainerHasRequiresTenant(type, staticLike: true);
+        }
+
+        // Names first: most members are neither type's, and comparing a name costs less than comparing symbols.
+        if (type.Name == TenantContext.Name && SymbolEqualityComparer.Default.Equals(type, TenantContext))
         {
             return member.Name is "GetDb" or "GetStorage" or "GetRenderer" or "Get" or "Current" or "Capture";
         }
 
-        if (SymbolEqualityComparer.Default.Equals(type, TenantAccessor))
+        if (type.Name == TenantAccessor?.Name && SymbolEqualityComparer.Default.Equals(type, TenantAccessor))
         {
             return member.Name == "Get";
         }
@@ -397,7 +405,12 @@ internal sealed class TenantSymbols
             }
         }
 
-        var staticLike = member.IsStatic || member is IMethodSymbol { MethodKind: MethodKind.Constructor };
+        return ContainerHasRequiresTenant(type, staticLike: member.IsStatic || member is IMethodSymbol { MethodKind: MethodKind.Constructor });
+    }
+
+    /// <summary>A static member or constructor obliges through any containing type's [RequiresTenant]; an instance member only through an interface's.</summary>
+    private bool ContainerHasRequiresTenant(INamedTypeSymbol type, bool staticLike)
+    {
         for (var container = type; container is not null; container = container.ContainingType)
         {
             if ((staticLike || container.TypeKind == TypeKind.Interface) && HasRequiresTenant(container))

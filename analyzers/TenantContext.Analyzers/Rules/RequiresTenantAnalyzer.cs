@@ -47,7 +47,15 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
                 OperationKind.Invocation);
             start.RegisterOperationAction(c => AnalyzeProperty(c, (IPropertyReferenceOperation)c.Operation, symbols), OperationKind.PropertyReference);
             start.RegisterOperationAction(
-                c => Analyze(c, ((IFieldReferenceOperation)c.Operation).Field, symbols),
+                c =>
+                {
+                    // Only a static field can be tenant-scoped (of a [RequiresTenant] type): instance fields stop here.
+                    var field = ((IFieldReferenceOperation)c.Operation).Field;
+                    if (field.IsStatic)
+                    {
+                        Analyze(c, field, symbols);
+                    }
+                },
                 OperationKind.FieldReference);
             start.RegisterOperationAction(
                 c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method, symbols),
@@ -115,27 +123,29 @@ public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // The property is not tenant-scoped, so an accessor of it is only when it carries [RequiresTenant] itself (what
+        // IsTenantScoped would conclude after asking the property again).
         var parent = reference.Parent;
         var written = parent is IAssignmentOperation assignment && assignment.Target == reference;
         var read = !written || parent is ICompoundAssignmentOperation or ICoalesceAssignmentOperation;
-        if (read && property.GetMethod is { } getter && symbols.IsTenantScoped(getter))
+        if (read && property.GetMethod is { } getter && symbols.HasRequiresTenant(getter.OriginalDefinition))
         {
-            Analyze(context, getter, symbols, property);
+            Report(context, property, symbols);
         }
-        else if (written && property.SetMethod is { } setter && symbols.IsTenantScoped(setter))
+        else if (written && property.SetMethod is { } setter && symbols.HasRequiresTenant(setter.OriginalDefinition))
         {
-            Analyze(context, setter, symbols, property);
+            Report(context, property, symbols);
         }
     }
 
-    private static void Analyze(OperationAnalysisContext context, ISymbol? member, TenantSymbols symbols, ISymbol? shown = null)
+    private static void Analyze(OperationAnalysisContext context, ISymbol? member, TenantSymbols symbols)
     {
         if (member is null || !symbols.IsTenantScoped(member))
         {
             return;
         }
 
-        Report(context, shown ?? member, symbols);
+        Report(context, member, symbols);
     }
 
     private static void Report(OperationAnalysisContext context, ISymbol member, TenantSymbols symbols)

@@ -62,7 +62,8 @@ public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
                 return;
         }
 
-        if (!symbols.InTenantAwareAssembly(method) || !IsAwaitable(method.ReturnType) || !IsDiscarded(invocation))
+        // Cheapest first: most calls are not dropped tasks.
+        if (!IsDiscarded(invocation) || !IsAwaitable(method.ReturnType) || !symbols.InTenantAwareAssembly(method))
         {
             return;
         }

@@ -714,6 +714,49 @@ public class RequiresTenantAnalyzerTests
         """);
 
     [Fact]
+    public Task Getter_iterator_use_after_a_yield_inside_its_scope_is_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            IEnumerable<object> Items
+            {
+                get
+                {
+                    using (TenantContext.Enter("acme"))
+                    {
+                        yield return Wiki.Db;
+                        yield return {|TC1001:Wiki.Storage|};
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Enumerator_iterator_use_after_a_yield_inside_its_scope_is_reported() => Verify.VerifyAsync(Usings + """
+        using System.Collections;
+        using System.Collections.Generic;
+        class C : IEnumerable<object>
+        {
+            public IEnumerator<object> GetEnumerator()
+            {
+                var scope = TenantContext.Enter("acme");
+                try
+                {
+                    yield return Wiki.Db;
+                    yield return {|TC1001:Wiki.Storage|};
+                }
+                finally
+                {
+                    scope.Dispose();
+                }
+            }
+
+            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        }
+        """);
+
+    [Fact]
     public Task Yield_of_a_nested_local_iterator_does_not_end_the_scope_of_the_enclosing_method() => Verify.VerifyAsync(Usings + """
         using System.Collections.Generic;
         class C
