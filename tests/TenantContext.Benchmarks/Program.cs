@@ -12,6 +12,8 @@ namespace Tenancy.Benchmarks;
 /// descriptors and resident memory while rotating) instead; <c>-- pg-scale [noop-tenants] [alter-tenants]</c> the
 /// PostgreSQL lifecycle figures (new schema tenant, no-op and one-step <c>MigrateAllAsync</c>); <c>-- sqlite-lifecycle
 /// [count]</c> the medians of SQLite tenant creation and first touch beside the raw fsync costs they are made of.
+/// <c>-- sqlite-migrate [tenants] [--parallelism 2,4,8,16]</c> times one-step <c>MigrateAllAsync</c> runs at each worker count
+/// on fresh copies of the same tenants (<see cref="SqliteMigrateAllReport"/>).
 /// <c>--sqlite-baseline DIR</c> measures another build of TenantContext.Sqlite beside this one in the same process
 /// (<see cref="SqliteColdTouchBaselineBenchmarks"/>, and <c>sqlite-scale</c>'s <c>MigrateAllAsync</c>).
 /// <c>-- --finbuckle DIR [BenchmarkDotNet options]</c> runs the
@@ -50,6 +52,14 @@ public static class Program
         if (args.Length > 0 && args[0] == "sqlite-scale")
         {
             SqliteScaleReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 10_000);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "sqlite-migrate")
+        {
+            int at = Array.IndexOf(args, "--parallelism");
+            int[] parallelisms = at > 0 && at + 1 < args.Length ? args[at + 1].Split(',').Select(int.Parse).ToArray() : [0];
+            SqliteMigrateAllReport.Run(Console.Out, args.Length > 1 && at != 1 ? int.Parse(args[1]) : 2_000, parallelisms);
             return;
         }
 

@@ -449,7 +449,7 @@ public static class SqliteScaleReport
             using (var router = new SqliteTenantDatabases(v2))
             {
                 var report = Measure(() => router.Catalog.MigrateAllAsync().GetAwaiter().GetResult(), out var wall, out var cpu);
-                output.WriteLine($"sqlite-scale: MigrateAllAsync of {report.Results.Count} tenants (1 ALTER TABLE step, default parallelism: {2 * Environment.ProcessorCount}): " +
+                output.WriteLine($"sqlite-scale: MigrateAllAsync of {report.Results.Count} tenants (1 ALTER TABLE step, default parallelism: {Math.Min(8 * Environment.ProcessorCount, 64)}): " +
                                  $"{wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s, {report.Succeeded} succeeded, {report.Failed} failed");
                 var again = Measure(() => router.Catalog.MigrateAllAsync().GetAwaiter().GetResult(), out wall, out cpu);
                 output.WriteLine($"sqlite-scale: MigrateAllAsync again, nothing to do: {wall.TotalSeconds:F1} s, process CPU {cpu.TotalSeconds:F1} s, " +
@@ -487,7 +487,7 @@ public static class SqliteScaleReport
     }
 
     /// <summary>Runs <paramref name="work"/>, timing it by the wall clock and by this process's CPU time (every thread's, user and system).</summary>
-    private static T Measure<T>(Func<T> work, out TimeSpan wall, out TimeSpan cpu)
+    internal static T Measure<T>(Func<T> work, out TimeSpan wall, out TimeSpan cpu)
     {
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
@@ -499,7 +499,7 @@ public static class SqliteScaleReport
         return result;
     }
 
-    private static void CopyTree(string from, string to)
+    internal static void CopyTree(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
         {
@@ -512,6 +512,114 @@ public static class SqliteScaleReport
             File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
         }
     }
+}
+
+/// <summary>
+/// <c>MigrateAllAsync</c> of one <c>ALTER TABLE</c> step over N catalogued tenants at several worker counts, each beside
+/// the baseline build when one is given (<c>-- sqlite-migrate N [--parallelism 2,4,8,16]</c>). The tenants are created
+/// once at version 1; every run migrates a fresh copy of them, flushed to disk first (<c>sync</c>), so no run pays for
+/// another's writes. Each line gives the wall time, this process's CPU time (all threads, user and system) and the load
+/// average before and after.
+/// </summary>
+public static class SqliteMigrateAllReport
+{
+    /// <summary>Runs the measurements and writes one line per run.</summary>
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="tenants">How many tenants.</param>
+    /// <param name="parallelisms">The worker counts to measure (0: the build's default).</param>
+    public static void Run(TextWriter output, int tenants, int[] parallelisms)
+    {
+        const string Step = "ALTER TABLE pages ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;";
+        var root = SqliteBench.NewRoot("migrate");
+        try
+        {
+            var master = Path.Combine(root, "v1");
+            var v1 = new SqliteTenantOptions { DataRoot = master, MaxOpenTenants = 256 };
+            v1.Migrations.Add(1, "init", SqliteBench.Schema);
+            var clock = Stopwatch.StartNew();
+            using (var router = new SqliteTenantDatabases(v1))
+            {
+                router.Catalog.CreateAsync("t00000").GetAwaiter().GetResult();
+                for (int i = 1; i < tenants; i++)
+                {
+                    router.Catalog.CreateAsync($"t{i:00000}", "t00000").GetAwaiter().GetResult();
+                }
+            }
+
+            SqliteConnection.ClearAllPools();
+            output.WriteLine($"sqlite-migrate: created {tenants} tenants from a template in {clock.Elapsed.TotalSeconds:F1} s");
+
+            // Every copy is made before the first run and deleted after the last: on a file system that avoids reusing
+            // recently freed inodes (ext4 without a journal), files deleted just before a run make its file creations dearer.
+            var builds = new List<string>();
+            if (SqliteBaselineBuild.Configured)
+            {
+                builds.Add("baseline");
+            }
+
+            builds.Add("this");
+
+            var runs = new List<(int Parallelism, string Build, string Copy)>();
+            foreach (int parallelism in parallelisms)
+            {
+                var order = runs.Count / builds.Count % 2 == 0 ? builds : Enumerable.Reverse(builds).ToList(); // alternate who goes first
+                foreach (var build in order)
+                {
+                    var copy = Path.Combine(root, $"run{runs.Count}");
+                    SqliteScaleReport.CopyTree(master, copy);
+                    runs.Add((parallelism, build, copy));
+                }
+            }
+
+            // Let the file system forget the deletions made while the tenants were created (ext4 without a journal skips inodes
+            // freed in the last 60 s, once their blocks are written): the runs then start from the same state.
+            Libc.Sync();
+            Thread.Sleep(TimeSpan.FromSeconds(65));
+            var baselineWall = new Dictionary<int, TimeSpan>();
+            var thisWall = new Dictionary<int, TimeSpan>();
+            foreach (var (parallelism, build, copy) in runs)
+            {
+                string load = LoadAverage();
+                TimeSpan wall, cpu;
+                int succeeded, failed;
+                if (build == "baseline")
+                {
+                    using var baseline = SqliteBaselineBuild.Load().NewRouter(copy, 256, createAnyTenantOnFirstUse: false, SqliteBench.Schema, Step);
+                    (succeeded, failed) = SqliteScaleReport.Measure(() => baseline.MigrateAll(parallelism), out wall, out cpu);
+                    baselineWall[parallelism] = wall;
+                }
+                else
+                {
+                    var v2 = new SqliteTenantOptions { DataRoot = copy, MaxOpenTenants = 256 };
+                    v2.Migrations.Add(1, "init", SqliteBench.Schema);
+                    v2.Migrations.Add(2, "pinned", Step);
+                    using var router = new SqliteTenantDatabases(v2);
+                    var report = SqliteScaleReport.Measure(() => router.Catalog.MigrateAllAsync(parallelism).GetAwaiter().GetResult(), out wall, out cpu);
+                    (succeeded, failed) = (report.Succeeded, report.Failed);
+                    thisWall[parallelism] = wall;
+                }
+
+                output.WriteLine($"sqlite-migrate: {build} build, {Workers(parallelism)}: {wall.TotalSeconds:F2} s, process CPU {cpu.TotalSeconds:F2} s, " +
+                                 $"{succeeded} succeeded, {failed} failed (load {load} -> {LoadAverage()})");
+            }
+
+            foreach (var (parallelism, wall) in thisWall)
+            {
+                if (baselineWall.TryGetValue(parallelism, out var b))
+                {
+                    output.WriteLine($"sqlite-migrate: {Workers(parallelism)}: this build's wall time {wall / b:F2}x the baseline's");
+                }
+            }
+        }
+        finally
+        {
+            SqliteBench.DeleteRoot(root);
+        }
+    }
+
+    private static string Workers(int parallelism) => parallelism == 0 ? "default workers" : $"{parallelism} workers";
+
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 }
 
 /// <summary>
@@ -613,4 +721,7 @@ internal static class Libc
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
     public static extern int Close(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sync")]
+    public static extern void Sync();
 }

@@ -17,7 +17,7 @@ internal static class MigrateCommand
         var tenant = Arguments.OptionalTenant("The tenant to migrate (or --all).");
         var all = Arguments.All("Migrate every catalogued tenant (archived ones too); failures are reported and the run goes on.");
         var dryRun = new Option<bool>("--dry-run") { Description = "Only read each tenant's version and report what would be done." };
-        var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (0: the catalog's default; two per processor on SQLite).", HelpName = "N" };
+        var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (0: the catalog's default; eight per processor, at most 64, on SQLite).", HelpName = "N" };
         parallel.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 0)
