@@ -677,8 +677,12 @@ public sealed partial class TenantCatalog : ITenantCatalog
         var path = _router.GetDatabasePath(slug);
         if (!File.Exists(path))
         {
-            throw new TenantUnavailableException(slug, TenantUnavailableReason.NotFound,
-                $"Tenant '{slug}' has no database file ({path}). Create it with TenantCatalog.CreateAsync(\"{slug}\"), or check the tenant name.");
+            // A catalogued tenant whose file is gone must not be told to "create it": CreateAsync refuses a catalogued name.
+            throw new TenantUnavailableException(slug, TenantUnavailableReason.NotFound, Find(slug) is null
+                ? $"Tenant '{slug}' has no database file ({path}). Create it with TenantCatalog.CreateAsync(\"{slug}\"), or check the tenant name."
+                : $"Tenant '{slug}' is in the catalog, but its database file {path} is missing (lost in a crash or removed by hand). " +
+                  $"Restore the file from a backup (TenantCatalog.BackupAsync makes them; `tenantctl restore-backup {slug} --from FILE --yes`), " +
+                  $"or delete the tenant with TenantCatalog.DeleteAsync(\"{slug}\") (`tenantctl delete {slug} --yes`) and create it again.");
         }
 
         return path;

@@ -176,7 +176,18 @@ internal static class BackupCommands
                 created = true;
             }
 
-            await Task.Run(() => CopyInto(source, target, slug, store), CancellationToken.None).ConfigureAwait(false);
+            bool fileWasMissing = !created && !File.Exists(target);
+            await Task.Run(() =>
+            {
+                if (fileWasMissing)
+                {
+                    PutInPlace(source, target, slug, store); // a catalogued tenant whose file was lost: the recovery `doctor` names
+                }
+                else
+                {
+                    CopyInto(source, target, slug, store);
+                }
+            }, CancellationToken.None).ConfigureAwait(false);
             if (context.Output.Json)
             {
                 context.Output.WriteJson(new RestoreBackupDocument(TenantJson.From(record), source, version, created));
@@ -277,6 +288,50 @@ internal static class BackupCommands
         }
 
         from.BackupDatabase(to);
+    }
+
+    /// <summary>
+    /// Restores a catalogued tenant whose database file is missing: the stale companions of the lost file are deleted
+    /// first (a log is never replayed into a later file of that name), the backup is copied aside, flushed, and moved into
+    /// place without replacing anything that appeared meanwhile. Interrupted, it leaves the tenant as it was (no file).
+    /// </summary>
+    private static void PutInPlace(string source, string target, string slug, SqliteStore store)
+    {
+        store.Router.Release(slug);
+        foreach (var stale in new[] { target + "-wal", target + "-journal", target + "-shm" })
+        {
+            File.Delete(stale);
+        }
+
+        var aside = $"{target}.restore-{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var from = SqliteStore.OpenReadOnly(source))
+            using (var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = aside, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString()))
+            {
+                to.Open();
+                from.BackupDatabase(to);
+            }
+
+            using (var flush = new FileStream(aside, FileMode.Open, FileAccess.ReadWrite))
+            {
+                flush.Flush(flushToDisk: true);
+            }
+
+            File.Move(aside, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            throw CliException.Failure($"{target} appeared while the backup was being put in place (the app or another tool created it); it was left as it is. " +
+                $"Run `tenantctl check {slug}`, then restore-backup with --yes to replace it.");
+        }
+        finally
+        {
+            foreach (var leftover in new[] { aside, aside + "-journal", aside + "-wal", aside + "-shm" })
+            {
+                File.Delete(leftover);
+            }
+        }
     }
 
     private static void Write(CommandContext context, BackupDocument document)
