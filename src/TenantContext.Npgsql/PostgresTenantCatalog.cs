@@ -807,7 +807,22 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
 
     private async ValueTask CreateTablesAsync(bool async, CancellationToken cancellationToken)
     {
-        await using var connection = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
+        NpgsqlConnection opened;
+        try
+        {
+            opened = async ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false) : _dataSource.OpenConnection();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            // The first thing a new deployment meets: the package makes the catalog's tables, never its database.
+            var where = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+            throw new InvalidOperationException(
+                $"The tenant catalog's database '{where.Database}' does not exist on {where.Host}:{where.Port} (PostgresTenantOptions.Catalog). " +
+                $"Create it first (CREATE DATABASE \"{where.Database}\", owned by the role the app connects as), or point Catalog at an existing database: " +
+                "TenantContext creates the catalog's tables (schema tenancy) in it, not the database itself.", e);
+        }
+
+        await using var connection = opened;
         if (await ReadLayoutAsync(connection, async, cancellationToken).ConfigureAwait(false) < Layout)
         {
             await UpgradeLayoutAsync(connection, async, cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,21 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public async Task A_catalog_database_that_does_not_exist_is_named_with_what_to_do()
+    {
+        // A new deployment's first mistake: it got PostgreSQL's bare 3D000 "database ... does not exist".
+        await using var env = await PgEnv.CreateAsync();
+        var options = new PostgresTenantOptions { Catalog = env.Cluster.ConnectionString("no_such_platform") };
+        options.AddShard("main", env.Cluster.ConnectionString(env.ShardDbs[0]));
+        await using var app = new PostgresTenantDatabases(options);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.Catalog.ListAsync());
+
+        Assert.Contains("'no_such_platform' does not exist", error.Message);
+        Assert.Contains("CREATE DATABASE", error.Message);
+    }
+
+    [Fact]
     public async Task The_catalog_records_each_shards_connection_string_without_its_password_and_the_default_shard_and_follows_a_change()
     {
         await using var env = await PgEnv.CreateAsync(); // the catalog is not used yet
