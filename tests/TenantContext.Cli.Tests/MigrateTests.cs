@@ -96,6 +96,18 @@ public sealed class MigrateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tenant_whose_file_is_not_a_database_is_not_reported_at_version_minus_one()
+    {
+        await CreateAtV1("acme", "broken");
+        File.WriteAllBytes(Path.Combine(Root, "tenants", "broken.db"), new byte[4096]);
+
+        var result = (await Tool.RunAsync("--data-root", Root, "--migrations", V2(), "migrate", "--all")).Expect(3);
+
+        Assert.Contains("FAILED broken (its version could not be read", result.Stdout);
+        Assert.DoesNotContain("version -1", result.Stdout);
+    }
+
+    [Fact]
     public async Task Migrate_one_tenant_leaves_the_others()
     {
         await CreateAtV1("acme", "globex");

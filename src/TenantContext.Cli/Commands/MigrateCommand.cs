@@ -181,7 +181,7 @@ internal static class MigrateCommand
 
         foreach (var failed in document.Tenants.Where(t => t.Error is not null))
         {
-            context.Output.Line($"FAILED {failed.Slug} (left at version {failed.FromVersion}): {failed.Error}");
+            context.Output.Line($"FAILED {failed.Slug} ({(failed.FromVersion < 0 ? "its version could not be read; nothing was changed" : $"left at version {failed.FromVersion}")}): {failed.Error}");
         }
 
         string verb = document.DryRun ? "would migrate" : "migrated";
