@@ -56,7 +56,7 @@ internal static class TenantScopes
                 case UsingStatementSyntax usingStatement when child == usingStatement.Statement:
                     if ((IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
                          || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
-                        && !YieldsBefore(usingStatement.Statement, usingStatement.Statement.SpanStart, node.SpanStart, node, containingSymbol))
+                        && !YieldsBefore(usingStatement.Statement, from: null, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -117,7 +117,7 @@ internal static class TenantScopes
 
                 case TryStatementSyntax tryStatement when child == tryStatement.Block:
                     if (IsEnterTryFinally(tryStatement, model, symbols, cancellationToken)
-                        && !YieldsBefore(tryStatement.Block, tryStatement.Block.SpanStart, node.SpanStart, node, containingSymbol))
+                        && !YieldsBefore(tryStatement.Block, from: null, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -126,7 +126,7 @@ internal static class TenantScopes
 
                 case BlockSyntax or SwitchSectionSyntax or CompilationUnitSyntax:
                     if (PrecedingStatementsEnterScope(parent, child, model, symbols, cancellationToken) is { } scopeStart
-                        && !YieldsBefore(parent, scopeStart, node.SpanStart, node, containingSymbol))
+                        && !YieldsBefore(parent, scopeStart, node, containingSymbol))
                     {
                         return UseKind.InsideScope;
                     }
@@ -210,16 +210,24 @@ internal static class TenantScopes
     /// declaration in a static <c>ConditionalWeakTable</c>: under the compiler's concurrent analysis its lock was the
     /// analyzers' largest wait.)
     /// </remarks>
-    private static bool YieldsBefore(SyntaxNode region, int from, int to, SyntaxNode use, ISymbol? containingSymbol)
+    private static bool YieldsBefore(SyntaxNode region, int? from, SyntaxNode use, ISymbol? containingSymbol)
     {
-        if (from >= to || CannotYield(region, containingSymbol))
+        // Positions are asked only past the cheap check: a node's start is computed by descending to its first token.
+        if (CannotYield(region, containingSymbol))
         {
             return false;
         }
 
-        foreach (var node in region.DescendantNodes(TextSpan.FromBounds(from, to), n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        var start = from ?? region.SpanStart;
+        var to = use.SpanStart;
+        if (start >= to)
         {
-            if (node.IsKind(SyntaxKind.YieldReturnStatement) && node.SpanStart >= from && node.Span.End <= to)
+            return false;
+        }
+
+        foreach (var node in region.DescendantNodes(TextSpan.FromBounds(start, to), n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        {
+            if (node.IsKind(SyntaxKind.YieldReturnStatement) && node.SpanStart >= start && node.Span.End <= to)
             {
                 return YieldIsTheUsesOwn(region, use);
             }
@@ -518,6 +526,7 @@ internal static class TenantScopes
                     return statement.Span.End;
                 case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables.Count: 1 } manual
                     when manual.Declaration.Variables[0].Initializer?.Value is InvocationExpressionSyntax or AwaitExpressionSyntax or ConditionalAccessExpressionSyntax
+                         && NamesEnter(manual.Declaration.Variables[0].Initializer!.Value)
                          && DisposedAfter(statements, i + 1, child, manual.Declaration.Variables[0].Identifier.ValueText)
                          && IsEnter(manual.Declaration.Variables[0].Initializer!.Value, model, symbols, cancellationToken):
                     return statement.Span.End;
@@ -525,6 +534,24 @@ internal static class TenantScopes
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// True when <paramref name="initializer"/> calls something named Enter: every Enter is called by its name (a method
+    /// name cannot be aliased), so a local whose initializer names none cannot hold a scope and the rest of the block is
+    /// not searched for its Dispose.
+    /// </summary>
+    private static bool NamesEnter(ExpressionSyntax initializer)
+    {
+        foreach (var node in initializer.DescendantNodesAndSelf())
+        {
+            if (node is SimpleNameSyntax { Identifier.ValueText: "Enter" })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when a statement after <paramref name="child"/> in the list disposes <paramref name="local"/>.</summary>

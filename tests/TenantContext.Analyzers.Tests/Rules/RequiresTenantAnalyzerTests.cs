@@ -356,6 +356,12 @@ public class RequiresTenantAnalyzerTests
         """);
 
     [Fact]
+    public Task Static_field_of_a_type_nested_in_a_RequiresTenant_type_is_reported_an_instance_field_is_not() => Verify.VerifyAsync(Usings + """
+        [RequiresTenant] class Outer { public class Cache { public static int Hits; public int Misses; } }
+        class C { int M(Outer.Cache cache) => {|TC1001:Outer.Cache.Hits|} + cache.Misses; }
+        """);
+
+    [Fact]
     public Task Static_field_of_an_unmarked_type_is_not_reported() => Verify.VerifyAsync(Usings + """
         class Cache { public static int Hits; }
         class C { int M() => Cache.Hits; }
@@ -778,6 +784,16 @@ public class RequiresTenantAnalyzerTests
     [Fact]
     public Task Code_between_a_manual_Enter_and_its_Dispose_is_inside() => Verify.VerifyAsync(Usings + """
         class C { void M() { var s = TenantContext.Enter("acme"); _ = Wiki.Db; s.Dispose(); } }
+        """);
+
+    [Fact]
+    public Task Code_between_an_accessor_class_Enter_and_its_Dispose_is_inside_a_disposed_non_scope_is_not_a_scope() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            static IDisposable Open() => null!;
+            void M() { var s = Wiki.Enter("acme"); _ = Wiki.Db; s.Dispose(); }
+            void N() { var d = Open(); _ = {|TC1001:Wiki.Db|}; d.Dispose(); }
+        }
         """);
 
     [Fact]
