@@ -510,7 +510,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
         {
             case CatalogState.Active or CatalogState.Archived:
                 throw new TenantAlreadyExistsException(slug,
-                    $"Tenant '{slug}' is already in the catalog. Pick another name, or delete it first with TenantCatalog.DeleteAsync(\"{slug}\").");
+                    $"Tenant '{slug}' is already in the catalog. Pick another name, or delete it first with TenantCatalog.DeleteAsync(\"{slug}\") (or `tenantctl delete {slug} --yes`).");
             case CatalogState.Deleting:
                 throw new TenantAlreadyExistsException(slug,
                     $"Tenant '{slug}' is still being deleted (an earlier delete was interrupted and left its tombstone). Finish it with " +
@@ -583,7 +583,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
             {
                 throw new TenantUnavailableException(slug, TenantUnavailableReason.NotFound,
                     $"Tenant '{slug}' is not in the catalog ({Path}), so it cannot be {(state == TenantState.Archived ? "archived" : "restored")}. " +
-                    "List the catalogued tenants with TenantCatalog.ListAsync().");
+                    "List the catalogued tenants with TenantCatalog.ListAsync() (or `tenantctl list --archived`).");
             }
         }
 

@@ -84,6 +84,15 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Creating_an_existing_tenant_or_archiving_an_unknown_one_names_the_tenantctl_command_to_run()
+    {
+        (await Tool.RunAsync("--data-root", Root, "create", "acme")).Expect(0);
+
+        Assert.Contains("tenantctl delete acme --yes", (await Tool.RunAsync("--data-root", Root, "create", "acme")).Expect(1).Stderr);
+        Assert.Contains("tenantctl list --archived", (await Tool.RunAsync("--data-root", Root, "archive", "ghost")).Expect(1).Stderr);
+    }
+
+    [Fact]
     public async Task Copy_and_create_from_a_template_copy_the_data()
     {
         var migrations = SqlMigrations.Standard(_folder["migrations"]);
