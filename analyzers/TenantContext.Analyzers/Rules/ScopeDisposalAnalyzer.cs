@@ -176,6 +176,8 @@ public sealed class ScopeDisposalAnalyzer : DiagnosticAnalyzer
                 };
             case ICoalesceAssignmentOperation coalesce when coalesce.Value == value && coalesce.Target is IFieldReferenceOperation or IPropertyReferenceOperation:
                 return Fate.Transferred;
+            case IInvocationOperation { TargetMethod.Name: "Dispose" or "DisposeAsync" } dispose when dispose.Instance == value:
+                return Fate.Disposed; // Enter(t).Dispose(): nothing runs in between, so nothing can skip it
             default:
                 return Fate.Leaked;
         }

@@ -164,6 +164,16 @@ public class ScopeDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task A_scope_disposed_where_it_is_entered_is_not_reported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void M(TenantSnapshot s) { TenantContext.Enter("acme").Dispose(); s.Enter().Dispose(); }
+            Action L() => () => TenantContext.Enter("acme").Dispose();
+            async Task A() { await Task.Yield(); TenantContext.Enter("acme").Dispose(); }
+        }
+        """);
+
+    [Fact]
     public async Task Manual_Dispose_without_finally_says_it_is_skipped_on_some_paths()
     {
         var diagnostic = Assert.Single(await Verify.GetDiagnosticsAsync(Usings + """
