@@ -8,23 +8,10 @@ namespace Tenancy.Npgsql.Tests;
 /// A loopback TCP relay in front of a server whose link can be cut: <see cref="Cut"/> resets every relayed connection
 /// (both sides see a reset, as after a network failure) and resets new ones at once until <see cref="Restore"/>.
 /// </summary>
-internal sealed class CuttableProxy : IAsyncDisposable
+internal sealed class CuttableProxy(int serverPort) : LoopbackProxy(serverPort)
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly int _serverPort;
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<TcpClient, TcpClient> _relays = new();
-    private readonly Task _accepting;
     private volatile bool _cut;
-
-    public CuttableProxy(int serverPort)
-    {
-        _serverPort = serverPort;
-        _listener.Start();
-        _accepting = AcceptAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Connections reset by <see cref="Cut"/> or refused while cut.</summary>
     public int Resets;
@@ -60,29 +47,16 @@ internal sealed class CuttableProxy : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync()
+    protected override void OnAccepted(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
+        if (_cut)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (_cut)
-            {
-                Reset(client);
-                Interlocked.Increment(ref Resets);
-                continue;
-            }
-
-            _ = Task.Run(() => RelayAsync(client));
+            Reset(client);
+            Interlocked.Increment(ref Resets);
+            return;
         }
+
+        _ = Task.Run(() => RelayAsync(client));
     }
 
     private async Task RelayAsync(TcpClient client)
@@ -90,7 +64,7 @@ internal sealed class CuttableProxy : IAsyncDisposable
         var server = new TcpClient();
         try
         {
-            await server.ConnectAsync(IPAddress.Loopback, _serverPort);
+            await server.ConnectAsync(IPAddress.Loopback, ServerPort);
             _relays[client] = server;
             if (_cut)
             {
@@ -101,7 +75,7 @@ internal sealed class CuttableProxy : IAsyncDisposable
 
             var c = client.GetStream();
             var s = server.GetStream();
-            await Task.WhenAny(c.CopyToAsync(s, _stop.Token), s.CopyToAsync(c, _stop.Token));
+            await Task.WhenAny(c.CopyToAsync(s, Stop.Token), s.CopyToAsync(c, Stop.Token));
         }
         catch (Exception)
         {
@@ -115,16 +89,12 @@ internal sealed class CuttableProxy : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void OnStopped()
     {
-        _stop.Cancel();
-        _listener.Stop();
         foreach (var (client, server) in _relays)
         {
             client.Dispose();
             server.Dispose();
         }
-
-        await _accepting;
     }
 }

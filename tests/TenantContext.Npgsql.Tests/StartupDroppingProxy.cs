@@ -9,45 +9,15 @@ namespace Tenancy.Npgsql.Tests;
 /// A loopback TCP proxy in front of PostgreSQL that drops the given startup parameters (as PgBouncer does with
 /// <c>ignore_startup_parameters</c>, or any pooler that does not keep per-connection state) and relays everything else.
 /// </summary>
-internal sealed class StartupDroppingProxy : IAsyncDisposable
+internal sealed class StartupDroppingProxy(int serverPort, params string[] dropped) : LoopbackProxy(serverPort)
 {
     private const int SslRequest = 80877103;
     private const int GssEncRequest = 80877104;
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly int _serverPort;
-    private readonly HashSet<string> _dropped;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
-
-    public StartupDroppingProxy(int serverPort, params string[] dropped)
-    {
-        _serverPort = serverPort;
-        _dropped = new HashSet<string>(dropped, StringComparer.Ordinal);
-        _listener.Start();
-        _accepting = AcceptAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    private readonly HashSet<string> _dropped = new(dropped, StringComparer.Ordinal);
 
     public int StartupsRewritten;
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => RelayAsync(client));
-        }
-    }
+    protected override void OnAccepted(TcpClient client) => _ = Task.Run(() => RelayAsync(client));
 
     private async Task RelayAsync(TcpClient client)
     {
@@ -55,7 +25,7 @@ internal sealed class StartupDroppingProxy : IAsyncDisposable
         using var server = new TcpClient();
         try
         {
-            await server.ConnectAsync(IPAddress.Loopback, _serverPort);
+            await server.ConnectAsync(IPAddress.Loopback, ServerPort);
             var c = client.GetStream();
             var s = server.GetStream();
             while (true)
@@ -77,7 +47,7 @@ internal sealed class StartupDroppingProxy : IAsyncDisposable
                 break;
             }
 
-            await Task.WhenAny(c.CopyToAsync(s, _stop.Token), s.CopyToAsync(c, _stop.Token));
+            await Task.WhenAny(c.CopyToAsync(s, Stop.Token), s.CopyToAsync(c, Stop.Token));
         }
         catch (Exception)
         {
@@ -104,12 +74,5 @@ internal sealed class StartupDroppingProxy : IAsyncDisposable
         BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), protocol);
         payload.CopyTo(message, 8);
         return message;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        await _accepting;
     }
 }
