@@ -14,6 +14,8 @@ namespace Tenancy.Benchmarks;
 /// [count]</c> the medians of SQLite tenant creation and first touch beside the raw fsync costs they are made of.
 /// <c>-- sqlite-migrate [tenants] [--parallelism 2,4,8,16]</c> times one-step <c>MigrateAllAsync</c> runs at each worker count
 /// on fresh copies of the same tenants (<see cref="SqliteMigrateAllReport"/>).
+/// <c>-- scope-paired [rounds]</c> measures the scope cases interleaved with their raw baselines, round by round
+/// (<see cref="ScopePairedReport"/>).
 /// <c>--sqlite-baseline DIR</c> measures another build of TenantContext.Sqlite beside this one in the same process
 /// (<see cref="SqliteColdTouchBaselineBenchmarks"/>, and <c>sqlite-scale</c>'s <c>MigrateAllAsync</c>).
 /// <c>-- --finbuckle DIR [BenchmarkDotNet options]</c> runs the
@@ -66,6 +68,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "pg-scale")
         {
             PostgresScaleReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 10_000, args.Length > 2 ? int.Parse(args[2]) : 1_000);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "scope-paired")
+        {
+            ScopePairedReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 400);
             return;
         }
 
