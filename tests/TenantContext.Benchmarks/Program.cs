@@ -14,8 +14,8 @@ namespace Tenancy.Benchmarks;
 /// [count]</c> the medians of SQLite tenant creation and first touch beside the raw fsync costs they are made of.
 /// <c>-- sqlite-migrate [tenants] [--parallelism 2,4,8,16]</c> times one-step <c>MigrateAllAsync</c> runs at each worker count
 /// on fresh copies of the same tenants (<see cref="SqliteMigrateAllReport"/>).
-/// <c>-- scope-paired [rounds]</c> measures the scope cases interleaved with their raw baselines, round by round
-/// (<see cref="ScopePairedReport"/>).
+/// <c>-- scope-paired [rounds] [--finbuckle DIR]</c> measures the scope cases interleaved with their raw baselines, round
+/// by round, and with the peer's build its cases too (<see cref="ScopePairedReport"/>).
 /// <c>--sqlite-baseline DIR</c> measures another build of TenantContext.Sqlite beside this one in the same process
 /// (<see cref="SqliteColdTouchBaselineBenchmarks"/>, and <c>sqlite-scale</c>'s <c>MigrateAllAsync</c>).
 /// <c>-- --finbuckle DIR [BenchmarkDotNet options]</c> runs the
@@ -71,18 +71,13 @@ public static class Program
             return;
         }
 
-        if (args.Length > 0 && args[0] == "scope-paired")
-        {
-            ScopePairedReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 400);
-            return;
-        }
-
         if (args.Length > 0 && args[0] == "sqlite-lifecycle")
         {
             SqliteLifecycleProfile.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 60);
             return;
         }
 
+        // --finbuckle DIR: the peer's build, for the Finbuckle benchmarks and scope-paired's peer rows.
         int finbuckle = Array.IndexOf(args, "--finbuckle");
         if (finbuckle >= 0)
         {
@@ -94,13 +89,16 @@ public static class Program
 
             // The benchmark processes BenchmarkDotNet starts inherit the environment.
             Environment.SetEnvironmentVariable(FinbuckleBuild.DirectoryVariable, Path.GetFullPath(args[finbuckle + 1]));
-            var rest = args.Where((_, i) => i != finbuckle && i != finbuckle + 1).ToList();
-            if (!rest.Contains("--filter"))
+            args = args.Where((_, i) => i != finbuckle && i != finbuckle + 1).ToArray();
+            if (!args.Contains("--filter") && !(args.Length > 0 && args[0] == "scope-paired"))
             {
-                rest.AddRange(["--filter", "*FinbuckleBenchmarks*", "*FinbuckleReadBenchmarks*", "*FinbuckleRequestBenchmarks*"]);
+                args = [.. args, "--filter", "*FinbuckleBenchmarks*", "*FinbuckleReadBenchmarks*", "*FinbuckleRequestBenchmarks*"];
             }
+        }
 
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], config);
+        if (args.Length > 0 && args[0] == "scope-paired")
+        {
+            ScopePairedReport.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 100);
             return;
         }
 

@@ -8,12 +8,16 @@ namespace Tenancy.Benchmarks;
 /// speed of the machine drifts over seconds (the same raw baseline reads 69–135 ns from one run to the next), so a
 /// ratio of two such measurements carries the drift. Here each round times a short block of the baseline and a short
 /// block of the case back to back (the order alternates between rounds), on the thread CPU clock, minus an empty
-/// call's cost (each case in a loop of its own that calls the benchmark method directly, as BenchmarkDotNet's loop does); the ratio of each round is taken, and the report gives the median ratio with its quartiles and the
-/// median times. The code measured is exactly the benchmark methods BenchmarkDotNet runs.
+/// call's cost (each case in a loop of its own that calls the benchmark method directly, as BenchmarkDotNet's loop does); the report gives the ratio of the total times (garbage collections included, as BenchmarkDotNet's
+/// means include them) and the median and quartiles of the rounds' ratios. The code measured is exactly the benchmark methods BenchmarkDotNet runs: <see cref="ScopeBenchmarks"/>,
+/// <see cref="GeneratedAccessorScopeBenchmarks"/>, and with <c>--finbuckle DIR</c> the peer's cases of
+/// <see cref="FinbuckleBenchmarks"/> (against the raw floor and against TenantContext).
 /// </summary>
 internal static class ScopePairedReport
 {
-    private const int OperationsPerBlock = 20_000;
+    // Large enough that every block includes its share of garbage collections (a block allocates 7–18 MB): a short
+    // block would leave the collections to a few rounds, and a median would then drop the cost of allocating.
+    private const int OperationsPerBlock = 100_000;
 
     internal static void Run(TextWriter output, int rounds)
     {
@@ -22,12 +26,33 @@ internal static class ScopePairedReport
 
         output.WriteLine($"# scope-paired: {rounds} rounds of {OperationsPerBlock:N0} operations per block, thread CPU clock, " +
             $"processors {Environment.ProcessorCount}, load {LoadAverage()}");
-        output.WriteLine("| case | baseline (median) | case (median) | ratio: median | quartiles | rounds |");
+        output.WriteLine("| case | baseline | case | ratio of the totals | per round: median (quartiles) | rounds |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|");
         Measure(output, rounds, "TenantContext.Enter + Dispose  vs  raw AsyncLocal set + restore",
             new RawSetRestore(benchmarks), new EnterDispose(benchmarks), default(Empty));
         Measure(output, rounds, "TenantContext.Enter + 3 role reads + Dispose  vs  raw AsyncLocal set + 3 reads + restore",
             new RawUnitOfWork(benchmarks), new UnitOfWork(benchmarks), default(Empty));
+
+        var generated = new GeneratedAccessorScopeBenchmarks();
+        generated.Setup();
+        Measure(output, rounds, "BenchWiki.Enter + 3 generated reads + Dispose  vs  raw AsyncLocal set + 3 reads + restore",
+            new GeneratedRaw(generated), new GeneratedUnitOfWork(generated), default(Empty));
+
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(FinbuckleBuild.DirectoryVariable)))
+        {
+            // The peer: every case of FinbuckleBenchmarks goes through a delegate, the raw and TenantContext ones too.
+            var peer = new FinbuckleBenchmarks();
+            peer.Setup();
+            Measure(output, rounds, "Finbuckle: save, set, restore  vs  raw AsyncLocal set + restore",
+                new PeerRawSetRestore(peer), new FinbuckleEnterDispose(peer), default(Empty));
+            Measure(output, rounds, "TenantContext.Enter + Dispose  vs  Finbuckle: save, set, restore",
+                new FinbuckleEnterDispose(peer), new PeerEnterDispose(peer), default(Empty));
+            Measure(output, rounds, "Finbuckle: save, set, 3 reads, restore  vs  raw AsyncLocal set + 3 reads + restore",
+                new PeerRawUnitOfWork(peer), new FinbuckleUnitOfWork(peer), default(Empty));
+            Measure(output, rounds, "TenantContext.Enter + 3 role reads + Dispose  vs  Finbuckle: save, set, 3 reads, restore",
+                new FinbuckleUnitOfWork(peer), new PeerUnitOfWork(peer), default(Empty));
+            peer.Cleanup();
+        }
     }
 
     /// <summary>One benchmark method. A struct per method: each loop is compiled for its own method and calls it directly.</summary>
@@ -60,6 +85,46 @@ internal static class ScopePairedReport
     private readonly struct UnitOfWork(ScopeBenchmarks b) : IOperation
     {
         public object? Run() => b.UnitOfWork() == 0 ? null : b;
+    }
+
+    private readonly struct GeneratedRaw(GeneratedAccessorScopeBenchmarks b) : IOperation
+    {
+        public object? Run() => b.RawUnitOfWork() == 0 ? null : b;
+    }
+
+    private readonly struct GeneratedUnitOfWork(GeneratedAccessorScopeBenchmarks b) : IOperation
+    {
+        public object? Run() => b.GeneratedUnitOfWork() == 0 ? null : b;
+    }
+
+    private readonly struct PeerRawSetRestore(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.RawSetRestore();
+    }
+
+    private readonly struct PeerEnterDispose(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.TenantContextEnterDispose();
+    }
+
+    private readonly struct FinbuckleEnterDispose(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.FinbuckleEnterDispose();
+    }
+
+    private readonly struct PeerRawUnitOfWork(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.RawUnitOfWork() == 0 ? null : b;
+    }
+
+    private readonly struct PeerUnitOfWork(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.TenantContextUnitOfWork() == 0 ? null : b;
+    }
+
+    private readonly struct FinbuckleUnitOfWork(FinbuckleBenchmarks b) : IOperation
+    {
+        public object? Run() => b.FinbuckleUnitOfWork() == 0 ? null : b;
     }
 
     private static void Measure<TBaseline, TMeasured>(TextWriter output, int rounds, string name, TBaseline baseline, TMeasured measured, Empty empty)
@@ -100,11 +165,11 @@ internal static class ScopePairedReport
             ratios[round] = measuredNs[round] / baselineNs[round];
         }
 
-        Array.Sort(baselineNs);
-        Array.Sort(measuredNs);
+        double baselineMean = baselineNs.Average();
+        double measuredMean = measuredNs.Average();
         Array.Sort(ratios);
-        output.WriteLine($"| {name} | {Median(baselineNs):F1} ns | {Median(measuredNs):F1} ns | **{Median(ratios):F2}** | " +
-            $"{Quantile(ratios, 0.25):F2}–{Quantile(ratios, 0.75):F2} | {rounds} |");
+        output.WriteLine($"| {name} | {baselineMean:F1} ns | {measuredMean:F1} ns | **{measuredMean / baselineMean:F2}** | " +
+            $"{Median(ratios):F2} ({Quantile(ratios, 0.25):F2}–{Quantile(ratios, 0.75):F2}) | {rounds} |");
     }
 
     /// <summary>Nanoseconds of thread CPU time per operation over one block.</summary>
