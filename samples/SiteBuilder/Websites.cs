@@ -9,8 +9,8 @@ public static class Websites
     /// <summary>
     /// Creates <paramref name="slug"/> on <paramref name="shard"/> (the default shard when null) with the rows placement:
     /// the catalog gives it a key that no other website ever gets, and its first rows are written inside its own scope,
-    /// where row-level security accepts exactly that key. The configuration must be active on this flow (a request, or
-    /// <c>TenantContextHost.Activate()</c>).
+    /// where row-level security accepts exactly that key. The configuration must be active on this flow (a request,
+    /// <c>TenantContextHost.Activate()</c>, or the host's configuration being the process-wide one).
     /// </summary>
     /// <exception cref="TenantAlreadyExistsException">A website of that name exists.</exception>
     public static async Task<PostgresTenantRecord> CreateAsync(string slug, string title, string? shard, CancellationToken cancellationToken)

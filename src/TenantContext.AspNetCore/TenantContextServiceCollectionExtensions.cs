@@ -21,9 +21,14 @@ public static class TenantContextServiceCollectionExtensions
     /// throws <see cref="InvalidOperationException"/> saying what to do instead.
     /// </remarks>
     /// <remarks>
-    /// The configuration is not made process-wide: <c>app.UseTenantContext(…)</c> activates it for every request with
-    /// <see cref="TenantContext.UseConfiguration"/>, so two hosts in one process (two test servers) keep their resources
-    /// apart. Work outside a request activates it with <see cref="TenantContextHost.Activate"/>.
+    /// <c>app.UseTenantContext(…)</c> activates the configuration for every request with
+    /// <see cref="TenantContext.UseConfiguration"/>, so two hosts in one process (two test servers) never share resources
+    /// in a request. Outside requests it is the process-wide configuration — what <c>TenantContext.Run("acme", …)</c> in a
+    /// <c>BackgroundService</c>, a timer or start-up code uses — from when it is built (by <c>UseTenantContext</c> or
+    /// whatever resolves it, at the latest when the host starts) until the host stops or is disposed, unless the process
+    /// already has one: <see cref="TenantContext.Configure"/> called by the app (which wins, also later: it replaces the
+    /// host's without disposing it), or another host's. Such a second host's work outside a request activates its own
+    /// configuration with <see cref="TenantContextHost.Activate"/>.
     /// </remarks>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Registers roles and services, as for <see cref="TenantContext.Configure"/>.</param>
@@ -41,7 +46,7 @@ public static class TenantContextServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetService<ILoggerFactory>();
-            return new TenantContextHost(TenantConfiguration.Build(b =>
+            var host = new TenantContextHost(TenantConfiguration.Build(b =>
             {
                 if (loggerFactory is not null)
                 {
@@ -50,8 +55,11 @@ public static class TenantContextServiceCollectionExtensions
 
                 configure(b);
             }));
+            host.LendToProcess();
+            return host;
         });
         services.AddSingleton(sp => sp.GetRequiredService<TenantContextHost>().Configuration);
+        services.AddHostedService<ProcessWideConfiguration>();
         services.TryAddSingleton(sp => new RootServices(sp));
         services.TryAddTransient(sp => FromScope(sp, TenantContext.GetDb, "TenantContext.GetDb()"));
         services.TryAddTransient(sp => FromScope(sp, TenantContext.GetStorage, "TenantContext.GetStorage()"));

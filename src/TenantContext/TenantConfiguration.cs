@@ -4,9 +4,9 @@ namespace Tenancy;
 
 /// <summary>
 /// One set of per-tenant registrations and the caches of the resources they create. The process normally has one
-/// (<see cref="TenantContext.Configure"/>); tests and in-process test servers build their own with
-/// <see cref="Build"/> and activate it for a flow with <see cref="TenantContext.UseConfiguration"/>, so they never share
-/// resources by accident. Disposing a configuration disposes every cached per-tenant resource.
+/// (<see cref="TenantContext.Configure"/>, or an ASP.NET Core host's, lent with <see cref="TenantContext.TryLendProcessWide"/>);
+/// tests and in-process test servers build their own with <see cref="Build"/> and activate it for a flow with
+/// <see cref="TenantContext.UseConfiguration"/>, so they never share resources by accident. Disposing a configuration disposes every cached per-tenant resource.
 /// </summary>
 public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
 {
@@ -40,7 +40,10 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
         Catalog = builder.TenantCatalog;
     }
 
-    /// <summary>Builds a configuration. It is not active until <see cref="TenantContext.UseConfiguration"/> (or <see cref="TenantContext.Configure"/>).</summary>
+    /// <summary>
+    /// Builds a configuration. It is not active until <see cref="TenantContext.UseConfiguration"/> activates it for a flow, or
+    /// <see cref="TenantContext.TryLendProcessWide"/> for the process.
+    /// </summary>
     /// <param name="configure">Registers roles and services.</param>
     public static TenantConfiguration Build(Action<TenantContextBuilder> configure)
     {
@@ -95,6 +98,9 @@ public sealed class TenantConfiguration : IDisposable, IAsyncDisposable
     }
 
     internal TenantEntries Entries { get; }
+
+    /// <summary>Whether <see cref="TenantContext.Configure"/> built it: the process owns it and disposes it when replaced.</summary>
+    internal bool OwnedByProcess { get; set; }
 
     /// <summary>Whether any registration is per scope (then every outermost scope carries a place for them).</summary>
     internal bool HasPerScope { get; }

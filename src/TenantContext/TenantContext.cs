@@ -20,16 +20,41 @@ public static class TenantContext
     /// Sets the process-wide configuration (once, at start-up). Calling it again replaces the configuration and
     /// disposes the previous one: scopes already open on it keep their resources until they end (a per-tenant resource
     /// is never disposed under a live scope), new scopes use the new one. Flows inside <see cref="UseConfiguration"/> are unaffected.
+    /// A configuration lent with <see cref="TryLendProcessWide"/> (an ASP.NET Core host's) is replaced but not disposed:
+    /// its owner disposes it.
     /// </summary>
     /// <param name="configure">Registers roles and services.</param>
     public static void Configure(Action<TenantContextBuilder> configure)
     {
         var configuration = TenantConfiguration.Build(configure);
+        configuration.OwnedByProcess = true;
         var previous = ScopeFlow.ReplaceProcess(configuration);
-        if (!ReferenceEquals(previous, TenantConfiguration.Empty))
+        if (previous.OwnedByProcess)
         {
             previous.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="configuration"/> the process-wide configuration if the process has none (no
+    /// <see cref="Configure"/> call, no other configuration lent), without giving it away: the caller keeps owning and
+    /// disposing it. Disposing the returned lease leaves the process with no configuration again, but only while
+    /// <paramref name="configuration"/> is still the process-wide one (a later <see cref="Configure"/> replaces it without
+    /// disposing it, and the lease then changes nothing). Scopes already open on it are unaffected either way.
+    /// <c>AddTenantContext</c> (ASP.NET Core) lends its host's configuration this way.
+    /// </summary>
+    /// <param name="configuration">A configuration from <see cref="TenantConfiguration.Build"/>, not disposed.</param>
+    /// <returns>The lease, or null when the process already has a configuration (then activate yours with <see cref="UseConfiguration"/>).</returns>
+    /// <exception cref="ObjectDisposedException"><paramref name="configuration"/> was disposed.</exception>
+    public static IDisposable? TryLendProcessWide(TenantConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.Entries.IsClosed)
+        {
+            throw configuration.Entries.Closed();
+        }
+
+        return configuration.OwnedByProcess || !ScopeFlow.TryInstallProcess(configuration) ? null : new ProcessLease(configuration);
     }
 
     /// <summary>The configuration in effect on this flow: the one from <see cref="UseConfiguration"/>, else the process-wide one.</summary>

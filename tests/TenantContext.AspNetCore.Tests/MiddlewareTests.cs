@@ -313,19 +313,19 @@ public sealed class MiddlewareTests
     }
 
     [Fact]
-    public void UseTenantContext_without_AddTenantContext_says_what_to_call()
+    public async Task UseTenantContext_without_AddTenantContext_says_what_to_call()
     {
-        var app = WebApplication.CreateSlimBuilder().Build();
+        await using var app = WebApplication.CreateSlimBuilder().Build();
         var error = Assert.Throws<InvalidOperationException>(() => app.UseTenantContext(o => o.FromPathPrefix("/w")));
         Assert.Contains("AddTenantContext", error.Message);
     }
 
     [Fact]
-    public void Path_prefix_after_UseRouting_is_refused_with_the_fix()
+    public async Task Path_prefix_after_UseRouting_is_refused_with_the_fix()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddTenantContext(_ => { });
-        var app = builder.Build();
+        await using var app = builder.Build(); // disposed: its configuration, built here, is lent to the process until then
         app.UseRouting();
         var error = Assert.Throws<InvalidOperationException>(() => app.UseTenantContext(o => o.FromPathPrefix("/w")));
         Assert.Contains("before app.UseRouting()", error.Message);

@@ -22,7 +22,7 @@ public sealed class IsolationTortureTests(ITestOutputHelper output) : IDisposabl
 
     private static readonly string[] s_slugs = Enumerable.Range(0, Tenants).Select(i => $"tenant-{i:d2}").ToArray();
 
-    public void Dispose() => TenantContext.Configure(_ => { });
+    public void Dispose() => ScopeFlow.ClearProcess();
 
     private sealed class Marker(string slug) : Tracked(slug);
 

@@ -375,13 +375,13 @@ public sealed class ResourceLifetimeTests
     [Fact]
     public void A_flow_with_no_configuration_at_all_says_to_activate_the_hosts_configuration()
     {
-        // What an ASP.NET Core app meets in a hosted service: AddTenantContext keeps its configuration to requests, so
-        // outside one the flow has none. "Register one with TenantContext.Configure" would send the user the wrong way.
+        // What a second ASP.NET Core host of a process (test servers) meets outside a request: its configuration serves its
+        // requests, the process has none. "Register one with TenantContext.Configure" would send the user the wrong way.
         using (TenantContext.UseConfiguration(TenantConfiguration.Empty))
         using (TenantContext.Enter("acme"))
         {
             var error = Assert.Throws<TenantResourceNotRegisteredException>(() => TenantContext.GetStorage());
-            Assert.Contains("TenantContext.Configure was never called", error.Message);
+            Assert.Contains("The process has no tenant configuration", error.Message);
             Assert.Contains("TenantContextHost>().Activate()", error.Message);
         }
     }

@@ -13,14 +13,16 @@ internal static class ScopeErrors
     {
         if (ReferenceEquals(configuration, TenantConfiguration.Empty))
         {
-            // Nothing was ever configured for this flow: the usual cause is an ASP.NET Core app (AddTenantContext keeps
-            // its configuration to its requests) doing tenant work outside a request, not a missing registration.
+            // Nothing is configured for this flow: the usual cause is tenant work outside a request of an ASP.NET Core app
+            // whose host does not hold the process-wide configuration, not a missing registration.
             return new TenantResourceNotRegisteredException(type,
-                "TenantContext.Configure was never called in this process and no TenantContext.UseConfiguration(...) scope is active on this " +
-                "flow, so the active configuration is empty. If the app registers TenantContext with services.AddTenantContext(...) " +
-                "(ASP.NET Core), that configuration serves requests only: activate it for work outside a request (a hosted service, " +
-                "start-up seeding, a console command) with using (app.Services.GetRequiredService<TenantContextHost>().Activate()) { ... }, " +
-                "and enter the tenant inside it. Otherwise configure the process once at start-up with TenantContext.Configure(b => ...).");
+                "The process has no tenant configuration (TenantContext.Configure was not called and no ASP.NET Core host holds it) and no " +
+                "TenantContext.UseConfiguration(...) scope is active on this flow, so the active configuration is empty. A host built with " +
+                "services.AddTenantContext(...) makes its configuration process-wide from when the configuration is built (at the latest when " +
+                "the host starts) until the host stops, unless the process already had one. Before that, after it, or in a second host of " +
+                "the same process (test servers), activate the host's configuration for work outside a request (a hosted service, start-up " +
+                "seeding, a console command) with using (app.Services.GetRequiredService<TenantContextHost>().Activate()) { ... }, and enter " +
+                "the tenant inside it. An app without a host configures the process once at start-up with TenantContext.Configure(b => ...).");
         }
 
         string hint = type == typeof(ITenantDatabase) ? "Register one with TenantContext.Configure(b => b.Db(...)) or b.UseSqlite(...)."

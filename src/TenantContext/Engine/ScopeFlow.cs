@@ -27,6 +27,24 @@ internal static class ScopeFlow
     /// <summary>Installs <paramref name="configuration"/> process-wide; returns the one it replaces.</summary>
     internal static TenantConfiguration ReplaceProcess(TenantConfiguration configuration) => Interlocked.Exchange(ref s_process, configuration);
 
+    /// <summary>Installs <paramref name="configuration"/> process-wide only if the process has none; returns whether it did.</summary>
+    internal static bool TryInstallProcess(TenantConfiguration configuration)
+        => ReferenceEquals(Interlocked.CompareExchange(ref s_process, configuration, TenantConfiguration.Empty), TenantConfiguration.Empty);
+
+    /// <summary>Leaves the process with no configuration (tests start from there); disposes the previous one if the process owned it.</summary>
+    internal static void ClearProcess()
+    {
+        var previous = Interlocked.Exchange(ref s_process, TenantConfiguration.Empty);
+        if (previous.OwnedByProcess)
+        {
+            previous.Dispose();
+        }
+    }
+
+    /// <summary>Leaves the process with no configuration only if <paramref name="configuration"/> is still the process-wide one.</summary>
+    internal static bool TryUninstallProcess(TenantConfiguration configuration)
+        => ReferenceEquals(Interlocked.CompareExchange(ref s_process, TenantConfiguration.Empty, configuration), configuration);
+
     internal static TenantConfiguration ConfigurationOf(object? current) => current switch
     {
         TenantScope scope => scope.Entry.Configuration,

@@ -140,6 +140,9 @@ internal sealed class TenantEntries
         }
     }
 
+    /// <summary>Whether the configuration was disposed (it refuses new scopes).</summary>
+    internal bool IsClosed => _closed;
+
     internal ObjectDisposedException Closed() => new(nameof(TenantConfiguration),
         "This tenant configuration has been disposed (TenantContext.Configure replaced it, or its owner disposed it). It serves the scopes " +
         "that were open until they end, and refuses new ones: enter the tenant from a flow that uses the current configuration " +
