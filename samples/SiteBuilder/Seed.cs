@@ -15,6 +15,8 @@ public static class Seed
 
     public static async Task RunAsync(WebApplication app)
     {
+        // Before the host starts nothing has made its configuration process-wide yet, and the tests run several servers in
+        // one process (only the first one's is process-wide): activate this host's own.
         using var active = app.Services.GetRequiredService<TenantContextHost>().Activate();
         var catalog = TenantContext.Configuration.GetPostgres().Catalog;
         var shards = TenantContext.Configuration.GetPostgres().Options.Shards.Keys.ToList();

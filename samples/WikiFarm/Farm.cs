@@ -175,7 +175,9 @@ public static class Farm
     public static async Task InitializeAsync(WebApplication app, FarmSettings settings)
     {
         var platform = app.Services.GetRequiredService<Platform>();
-        using var configuration = app.Services.GetRequiredService<TenantContextHost>().Activate(); // no request: activate the host's configuration
+        // This farm's own configuration: before the host starts, and in a test process of several farms (where only the first
+        // one's is process-wide), the process-wide one is not it.
+        using var configuration = app.Services.GetRequiredService<TenantContextHost>().Activate();
         await platform.InitializeAsync(CancellationToken.None);
         if (!settings.SeedDemoWikis || (await platform.ListWikisAsync(CancellationToken.None)).Count > 0)
         {
