@@ -110,6 +110,21 @@ public class CompilationStartTests
         Assert.Equal(Actions(withOperator) - 1, Actions(plain));
     }
 
+    [Fact]
+    public async Task One_analyzer_listens_to_invocations_for_the_rules_that_look_at_them()
+    {
+        // The compiler calls an analyzer back once per operation and action: seven rules each listening to every
+        // invocation cost seven callbacks a call. TenantOperationsAnalyzer runs the rules' checks from one action per
+        // operation kind. (TC1001 still registers its own, and TC1002 too when TenantSingletons.txt lists a method.)
+        var analyzers = TestReferences.AllAnalyzers().Select(a => new OperationRegistrations(a)).ToArray();
+        await AnalyzeAsync(referenceRuntime: true, Library, [.. analyzers]);
+
+        var invocations = analyzers.Where(a => a.Actions.Any(kinds => kinds.Contains(OperationKind.Invocation))).Select(a => a.Inner.GetType().Name).Order().ToArray();
+        Assert.Equal(new[] { nameof(RequiresTenantAnalyzer), nameof(TenantOperationsAnalyzer) }, invocations);
+        var merged = analyzers.Single(a => a.Inner is TenantOperationsAnalyzer).Actions.SelectMany(kinds => kinds).ToList();
+        Assert.Equal(merged.Distinct().Count(), merged.Count);
+    }
+
     private static int Registered(AnalyzerTelemetryInfo info) =>
         info.OperationActionsCount + info.OperationBlockActionsCount + info.OperationBlockStartActionsCount + info.OperationBlockEndActionsCount
         + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SymbolEndActionsCount
@@ -118,6 +133,19 @@ public class CompilationStartTests
         + info.CompilationActionsCount + info.CompilationEndActionsCount;
 
     private static async Task<List<(string Name, AnalyzerTelemetryInfo Info)>> TelemetryAsync(bool referenceRuntime, string source = Library)
+    {
+        var analyzers = TestReferences.AllAnalyzers();
+        var withAnalyzers = await AnalyzeAsync(referenceRuntime, source, analyzers);
+        var telemetry = new List<(string, AnalyzerTelemetryInfo)>();
+        foreach (var analyzer in analyzers)
+        {
+            telemetry.Add((analyzer.GetType().Name, await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)));
+        }
+
+        return telemetry;
+    }
+
+    private static async Task<CompilationWithAnalyzers> AnalyzeAsync(bool referenceRuntime, string source, ImmutableArray<DiagnosticAnalyzer> analyzers)
     {
         var references = await TestReferences.Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         if (referenceRuntime)
@@ -136,20 +164,12 @@ public class CompilationStartTests
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
 
-        var analyzers = TestReferences.AllAnalyzers();
         var options = new AnalyzerOptions([new ListFile("/src/TenantSingletons.txt", SingletonList)]);
         var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
             options, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false));
         var diagnostics = await withAnalyzers.GetAllDiagnosticsAsync();
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
-
-        var telemetry = new List<(string, AnalyzerTelemetryInfo)>();
-        foreach (var analyzer in analyzers)
-        {
-            telemetry.Add((analyzer.GetType().Name, await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)));
-        }
-
-        return telemetry;
+        return withAnalyzers;
     }
 
     private sealed class ListFile(string path, string text) : AdditionalText

@@ -1,4 +1,4 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.IgnoreQueryFiltersAnalyzer, Tenancy.Analyzers.CodeFixes.AddCrossTenantFix>;
+using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.TenantOperationsAnalyzer, Tenancy.Analyzers.CodeFixes.AddCrossTenantFix>;
 
 namespace Tenancy.Analyzers.Tests.CodeFixes;
 

@@ -1,4 +1,4 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.ScopeDisposalAnalyzer, Tenancy.Analyzers.CodeFixes.AddUsingFix>;
+using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.TenantOperationsAnalyzer, Tenancy.Analyzers.CodeFixes.AddUsingFix>;
 
 namespace Tenancy.Analyzers.Tests.CodeFixes;
 

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.RequiresTenantAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
 public class RequiresTenantAnalyzerTests
 {
+    private static AnalyzerVerifier<RequiresTenantAnalyzer> Verify { get; } = new(DiagnosticIds.RequiresTenant);
+
     private const string Usings = "using System; using System.Linq; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.RequiresTenantMismatchAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
 public class RequiresTenantMismatchAnalyzerTests
 {
+    private static AnalyzerVerifier<RequiresTenantMismatchAnalyzer> Verify { get; } = new(DiagnosticIds.RequiresTenantMismatch);
+
     private const string Usings = "using System; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -1,10 +1,13 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.SingletonListAnalyzer>;
-using ReplacementVerify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.SingletonReplacementAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
 public class SingletonListAnalyzerTests
 {
+    private static AnalyzerVerifier<SingletonListAnalyzer> Verify { get; } = new(DiagnosticIds.UnknownSingletonEntry);
+
+    private static AnalyzerVerifier<SingletonReplacementAnalyzer> ReplacementVerify { get; } = new(DiagnosticIds.UnknownReplacement);
+
     private const string Legacy = """
         namespace Legacy
         {

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.TenantSingletonAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
 public class TenantSingletonAnalyzerTests
 {
+    private static AnalyzerVerifier<TenantSingletonAnalyzer> Verify { get; } = new(DiagnosticIds.TenantSingletonUse);
+
     private const string Legacy = """
         using System; using System.Threading.Tasks; using Tenancy;
         namespace Legacy

@@ -12,35 +12,24 @@ namespace Tenancy.Analyzers;
 /// carries the scope (ExecutionContext flow) but runs after it may have ended, when the tenant's resources are
 /// disposed. A use inside the work's own scope (<c>using (snapshot.Enter())</c>) is fine.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
+internal static class WorkOutlivesScopeCheck
 {
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.WorkOutlivesScope);
-
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    /// <summary>
+    /// Adds the checks of the calls that start work (<c>Task.Run</c>, <c>StartNew</c>, <c>QueueUserWorkItem</c>), of every
+    /// call whose task is dropped, and of <c>new Timer(…)</c> / <c>new Thread(…)</c>.
+    /// </summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, symbols), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeCreation(c, (IObjectCreationOperation)c.Operation, symbols), OperationKind.ObjectCreation);
-        });
+        checks.OnInvocation(["Run", "StartNew", "QueueUserWorkItem"], (c, invocation) => AnalyzeStart(c, invocation, symbols));
+        checks.OnInvocation((c, invocation) => AnalyzeDroppedTask(c, invocation, symbols));
+        checks.On(c => AnalyzeCreation(c, (IObjectCreationOperation)c.Operation, symbols), OperationKind.ObjectCreation);
     }
 
     private static bool IsIn(INamedTypeSymbol? type, string name, string ns) =>
         type is not null && type.Name == name
         && type.ContainingNamespace is { } n && n.ToDisplayString() == ns;
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    private static void AnalyzeStart(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
         var method = invocation.TargetMethod;
         switch (method.Name)
@@ -61,8 +50,13 @@ public sealed class WorkOutlivesScopeAnalyzer : DiagnosticAnalyzer
 
                 return;
         }
+    }
 
-        // Cheapest first: most calls are not dropped tasks.
+    /// <summary>An un-awaited call of a tenant-scoped async method, or of a local function whose body uses the tenant.</summary>
+    private static void AnalyzeDroppedTask(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    {
+        // Cheapest first: most calls are not dropped tasks. (Task.Run and the other starts never pass: the framework is not tenant-aware.)
+        var method = invocation.TargetMethod;
         if (!IsDiscarded(invocation) || !IsAwaitable(method.ReturnType) || !symbols.InTenantAwareAssembly(method))
         {
             return;

@@ -18,36 +18,20 @@ namespace Tenancy.Analyzers;
 /// group of an ordinary method or local function declared in the same file is read one level deep. A callback that
 /// enters its own scope is fine. One diagnostic per use, however many lambdas enclose it.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ContextFlowAnalyzer : DiagnosticAnalyzer
+internal static class ContextFlowCheck
 {
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ContextDoesNotFlow);
-
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-        });
-    }
+    /// <summary>Adds the check of the calls that start work without the ExecutionContext, or suppress its flow.</summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols) =>
+        checks.OnInvocation(
+            ["UnsafeQueueUserWorkItem", "UnsafeRegister", "UnsafeRegisterWaitForSingleObject", "UnsafeStart", "SuppressFlow"],
+            (c, invocation) => Analyze(c, invocation, symbols));
 
     private static bool IsThreadingType(INamedTypeSymbol? type, string name) =>
         type is not null && type.Name == name
         && type.ContainingNamespace is { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
 
-    private static void Analyze(OperationAnalysisContext context, TenantSymbols symbols)
+    private static void Analyze(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
-        var invocation = (IInvocationOperation)context.Operation;
         var name = invocation.TargetMethod.Name;
         switch (name)
         {

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.ResourceEscapeAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class ResourceEscapeAnalyzerTests
+public class ResourceEscapeCheckTests
 {
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.ResourceEscapesScope);
+
     private const string Usings = "using System; using System.Collections.Concurrent; using System.Collections.Generic; using System.Threading; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.IgnoreQueryFiltersAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class IgnoreQueryFiltersAnalyzerTests
+public class IgnoreQueryFiltersCheckTests
 {
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.IgnoreQueryFilters);
+
     private const string Model = """
         using System; using System.Linq; using System.Threading.Tasks; using Microsoft.EntityFrameworkCore; using Tenancy;
         public class Page : ITenantOwned { public string TenantId { get; set; } = ""; public string Title = ""; }

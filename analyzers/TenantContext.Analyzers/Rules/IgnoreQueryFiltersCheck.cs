@@ -15,40 +15,29 @@ namespace Tenancy.Analyzers;
 /// only when its names include the tenant filter's (or cannot be read). EF Core is matched by metadata name, never
 /// referenced.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class IgnoreQueryFiltersAnalyzer : DiagnosticAnalyzer
+internal static class IgnoreQueryFiltersCheck
 {
     private const string ExtensionsType = "Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions";
 
     /// <summary>The name <c>UseTenantIsolation()</c> gives its query filter (<c>TenantIsolation.FilterName</c>).</summary>
     internal const string TenantFilterName = "Tenancy.TenantIsolation";
 
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.IgnoreQueryFilters);
-
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    /// <summary>Adds the check of <c>IgnoreQueryFilters</c> calls when the compilation has tenant-owned entities and references EF Core.</summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols, Compilation compilation)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        // The runtime was found first: a compilation without it never gets here, so never looks up EF Core.
+        if (symbols.TenantOwned is null || compilation.GetTypeByMetadataName(ExtensionsType) is not { } extensions)
         {
-            // The runtime first: a compilation without it stops here, before any lookup of EF Core.
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols?.TenantOwned is null || start.Compilation.GetTypeByMetadataName(ExtensionsType) is not { } extensions)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, symbols, extensions), OperationKind.Invocation);
-        });
+        checks.OnInvocation(["IgnoreQueryFilters"], (c, invocation) => Analyze(c, invocation, symbols, extensions));
     }
 
-    private static void Analyze(OperationAnalysisContext context, TenantSymbols symbols, INamedTypeSymbol extensions)
+    private static void Analyze(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols, INamedTypeSymbol extensions)
     {
-        var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (method.Name != "IgnoreQueryFilters" || method.TypeArguments.Length != 1
+        if (method.TypeArguments.Length != 1
             || !SymbolEqualityComparer.Default.Equals(method.ContainingType, extensions)
             || KeepsTenantFilter(invocation))
         {

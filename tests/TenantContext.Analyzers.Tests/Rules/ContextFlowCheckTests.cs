@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.ContextFlowAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class ContextFlowAnalyzerTests
+public class ContextFlowCheckTests
 {
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.ContextDoesNotFlow);
+
     private const string Usings = "using System; using System.Threading; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.WorkOutlivesScopeAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class WorkOutlivesScopeAnalyzerTests
+public class WorkOutlivesScopeCheckTests
 {
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.WorkOutlivesScope);
+
     private const string Usings = "using System; using System.Threading; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -1,9 +1,11 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.AnalyzerVerifier<Tenancy.Analyzers.ScopeDisposalAnalyzer>;
+using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class ScopeDisposalAnalyzerTests
+public class ScopeDisposalCheckTests
 {
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.ScopeNotDisposed);
+
     private const string Usings = "using System; using System.Collections.Generic; using System.Threading.Tasks; using Tenancy;\n";
 
     // ---- must report ----

@@ -16,39 +16,34 @@ namespace Tenancy.Analyzers;
 /// (<c>GetDb().OpenConnection</c>), in an object, tuple, array or collection created around it (a timer whose callback
 /// captures it).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
+internal static class ResourceEscapeCheck
 {
     private const int MaxDepth = 4;
 
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ResourceEscapesScope);
+    /// <summary>The calls that store their arguments (into a static when their receiver is one).</summary>
+    private static readonly string[] s_storingMethods =
+        ["Add", "TryAdd", "Insert", "Push", "Enqueue", "GetOrAdd", "AddOrUpdate", "TryUpdate", "AddRange", "TryWrite"];
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    /// <summary>Adds the checks of assignments, static field and property initializers, and the calls that store into a static.</summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c =>
+        checks.On(
+            c =>
             {
                 var assignment = (IAssignmentOperation)c.Operation;
                 if (StaticRoot(assignment.Target) is { } target)
                 {
                     Check(c, assignment.Value, target, symbols, 0);
                 }
-            }, OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+            },
+            OperationKind.SimpleAssignment,
+            OperationKind.CoalesceAssignment);
 
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, symbols), OperationKind.Invocation);
+        checks.OnInvocation(["EnsureInitialized"], (c, invocation) => AnalyzeEnsureInitialized(c, invocation, symbols));
+        checks.OnInvocation(s_storingMethods, (c, invocation) => AnalyzeStoringCall(c, invocation, symbols));
 
-            start.RegisterOperationAction(c =>
+        checks.On(
+            c =>
             {
                 var initializer = (IFieldInitializerOperation)c.Operation;
                 foreach (var field in initializer.InitializedFields)
@@ -59,9 +54,11 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
                         return;
                     }
                 }
-            }, OperationKind.FieldInitializer);
+            },
+            OperationKind.FieldInitializer);
 
-            start.RegisterOperationAction(c =>
+        checks.On(
+            c =>
             {
                 var initializer = (IPropertyInitializerOperation)c.Operation;
                 foreach (var property in initializer.InitializedProperties)
@@ -72,32 +69,36 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
                         return;
                     }
                 }
-            }, OperationKind.PropertyInitializer);
-        });
+            },
+            OperationKind.PropertyInitializer);
+    }
+
+    /// <summary><c>LazyInitializer.EnsureInitialized(ref s_db, () =&gt; GetDb())</c>: the factory's result is stored into the static.</summary>
+    private static void AnalyzeEnsureInitialized(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    {
+        if (invocation.TargetMethod.ContainingType is not { Name: "LazyInitializer" }
+            || invocation.Arguments.Length == 0 || StaticRoot(invocation.Arguments[0].Value) is not { } initialized)
+        {
+            return;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { Ordinal: > 0 })
+            {
+                CheckFactory(context, argument.Value, initialized, "returned by a LazyInitializer factory", symbols);
+            }
+        }
     }
 
     /// <summary>
     /// A call that stores its arguments into a static: <c>s_cache.Add(key, db)</c>, <c>s_cache.GetOrAdd(key, _ =&gt;
-    /// GetDb())</c>, <c>s_queue.Enqueue(db)</c>, or <c>LazyInitializer.EnsureInitialized(ref s_db, () =&gt; GetDb())</c>.
+    /// GetDb())</c>, <c>s_queue.Enqueue(db)</c>.
     /// </summary>
-    private static void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    private static void AnalyzeStoringCall(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
         var method = invocation.TargetMethod;
-        if (method.Name == "EnsureInitialized" && method.ContainingType is { Name: "LazyInitializer" }
-            && invocation.Arguments.Length > 0 && StaticRoot(invocation.Arguments[0].Value) is { } initialized)
-        {
-            foreach (var argument in invocation.Arguments)
-            {
-                if (argument.Parameter is { Ordinal: > 0 })
-                {
-                    CheckFactory(context, argument.Value, initialized, "returned by a LazyInitializer factory", symbols);
-                }
-            }
-
-            return;
-        }
-
-        if (!IsStoringMethod(method.Name) || invocation.Instance is null || StaticRoot(invocation.Instance) is not { } target)
+        if (invocation.Instance is null || StaticRoot(invocation.Instance) is not { } target)
         {
             return;
         }
@@ -113,9 +114,6 @@ public sealed class ResourceEscapeAnalyzer : DiagnosticAnalyzer
             Check(context, argument.Value, target, symbols, 0);
         }
     }
-
-    private static bool IsStoringMethod(string name) =>
-        name is "Add" or "TryAdd" or "Insert" or "Push" or "Enqueue" or "GetOrAdd" or "AddOrUpdate" or "TryUpdate" or "AddRange" or "TryWrite";
 
     /// <summary>
     /// The static field or property <paramref name="target"/> stores into: the static itself, or one reached from it

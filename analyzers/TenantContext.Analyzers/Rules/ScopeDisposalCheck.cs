@@ -10,28 +10,11 @@ namespace Tenancy.Analyzers;
 /// caller (AsyncLocal changes flow down, never up). Returning the scope, storing it in a field or property, or
 /// passing it on transfers ownership (except out of an async method).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ScopeDisposalAnalyzer : DiagnosticAnalyzer
+internal static class ScopeDisposalCheck
 {
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ScopeNotDisposed);
-
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-        });
-    }
+    /// <summary>Adds the check of every call named <c>Enter</c> (the runtime's, a generated accessor's, a snapshot's).</summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols) =>
+        checks.OnInvocation(["Enter"], (c, invocation) => Analyze(c, invocation, symbols));
 
     private enum Fate
     {
@@ -43,10 +26,9 @@ public sealed class ScopeDisposalAnalyzer : DiagnosticAnalyzer
         DisposedOnSomePaths,
     }
 
-    private static void Analyze(OperationAnalysisContext context, TenantSymbols symbols)
+    private static void Analyze(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
-        var invocation = (IInvocationOperation)context.Operation;
-        if (invocation.TargetMethod.Name != "Enter" || !symbols.IsEnter(invocation.TargetMethod))
+        if (!symbols.IsEnter(invocation.TargetMethod))
         {
             return;
         }
