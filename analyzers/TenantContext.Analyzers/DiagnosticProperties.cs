@@ -50,4 +50,7 @@ public static class DiagnosticProperties
 
     /// <summary>TC1003: the scope is entered in an async function and left for its caller.</summary>
     public const string ScopeLeftForCaller = "LeftForCaller";
+
+    /// <summary>TC1002: the replacement of the singleton, as the code fix writes it (<c>global::Ns.Wiki.Storage</c>).</summary>
+    public const string Replacement = "Replacement";
 }

@@ -15,6 +15,8 @@ public sealed class TenantOperationsAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.RequiresTenant,
+        DiagnosticDescriptors.TenantSingletonUse,
         DiagnosticDescriptors.ScopeNotDisposed,
         DiagnosticDescriptors.ContextDoesNotFlow,
         DiagnosticDescriptors.ResourceEscapesScope,
@@ -36,11 +38,13 @@ public sealed class TenantOperationsAnalyzer : DiagnosticAnalyzer
             }
 
             var checks = new OperationChecks();
-            ScopeDisposalCheck.Register(checks, symbols);                           // TC1003
-            ContextFlowCheck.Register(checks, symbols);                             // TC1004
-            ResourceEscapeCheck.Register(checks, symbols);                          // TC1005
-            IgnoreQueryFiltersCheck.Register(checks, symbols, start.Compilation);   // TC1006
-            WorkOutlivesScopeCheck.Register(checks, symbols);                       // TC1010
+            RequiresTenantCheck.Register(checks, symbols, start.Compilation); // TC1001
+            TenantSingletonCheck.Register(checks, symbols, start.Compilation, start.Options, start.CancellationToken); // TC1002
+            ScopeDisposalCheck.Register(checks, symbols); // TC1003
+            ContextFlowCheck.Register(checks, symbols); // TC1004
+            ResourceEscapeCheck.Register(checks, symbols); // TC1005
+            IgnoreQueryFiltersCheck.Register(checks, symbols, start.Compilation); // TC1006
+            WorkOutlivesScopeCheck.Register(checks, symbols); // TC1010
             checks.RegisterWith(start);
         });
     }

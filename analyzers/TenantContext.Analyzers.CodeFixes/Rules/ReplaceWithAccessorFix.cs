@@ -35,7 +35,7 @@ public sealed class ReplaceWithAccessorFix : CodeFixProvider
         var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(TenantSingletonAnalyzer.ReplacementProperty, out var replacement) || replacement is null
+            if (!diagnostic.Properties.TryGetValue(DiagnosticProperties.Replacement, out var replacement) || replacement is null
                 || root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax reference
                 || model is null || !CanStandIn(reference, replacement, model, context.CancellationToken))
             {

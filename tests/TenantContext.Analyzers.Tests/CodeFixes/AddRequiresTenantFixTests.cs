@@ -1,4 +1,4 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.RequiresTenantAnalyzer, Tenancy.Analyzers.CodeFixes.AddRequiresTenantFix>;
+using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.TenantOperationsAnalyzer, Tenancy.Analyzers.CodeFixes.AddRequiresTenantFix>;
 
 namespace Tenancy.Analyzers.Tests.CodeFixes;
 

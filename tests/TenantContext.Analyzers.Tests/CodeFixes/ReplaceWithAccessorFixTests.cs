@@ -1,4 +1,4 @@
-using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.TenantSingletonAnalyzer, Tenancy.Analyzers.CodeFixes.ReplaceWithAccessorFix>;
+using Verify = Tenancy.Analyzers.Tests.Verifiers.CodeFixVerifier<Tenancy.Analyzers.TenantOperationsAnalyzer, Tenancy.Analyzers.CodeFixes.ReplaceWithAccessorFix>;
 
 namespace Tenancy.Analyzers.Tests.CodeFixes;
 

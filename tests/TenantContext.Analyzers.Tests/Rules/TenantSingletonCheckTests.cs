@@ -2,9 +2,9 @@ using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class TenantSingletonAnalyzerTests
+public class TenantSingletonCheckTests
 {
-    private static AnalyzerVerifier<TenantSingletonAnalyzer> Verify { get; } = new(DiagnosticIds.TenantSingletonUse);
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.TenantSingletonUse);
 
     private const string Legacy = """
         using System; using System.Threading.Tasks; using Tenancy;
@@ -165,7 +165,7 @@ public class TenantSingletonAnalyzerTests
     {
         var diagnostics = await Verify.GetDiagnosticsAsync(Legacy + "class C { object M() => Legacy.Globals.Storage; }");
         var diagnostic = Assert.Single(diagnostics, d => d.Location.SourceTree!.FilePath == "Test0.cs");
-        Assert.False(diagnostic.Properties.ContainsKey(TenantSingletonAnalyzer.ReplacementProperty));
+        Assert.False(diagnostic.Properties.ContainsKey(DiagnosticProperties.Replacement));
     }
 
     [Fact]
@@ -177,6 +177,6 @@ public class TenantSingletonAnalyzerTests
             class C { object? M() => Globals.Storage; }
             """);
         var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("global::Wiki.Storage", diagnostic.Properties[TenantSingletonAnalyzer.ReplacementProperty]);
+        Assert.Equal("global::Wiki.Storage", diagnostic.Properties[DiagnosticProperties.Replacement]);
     }
 }

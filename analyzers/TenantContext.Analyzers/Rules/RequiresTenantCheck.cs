@@ -13,71 +13,51 @@ namespace Tenancy.Analyzers;
 /// or member — or, where marking is impossible (an override of a framework member, top-level statements), says to
 /// enter a scope; <see cref="DiagnosticProperties"/> carry the same choice for the code fix.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RequiresTenantAnalyzer : DiagnosticAnalyzer
+internal static class RequiresTenantCheck
 {
-    /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.RequiresTenant);
-
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    /// <summary>
+    /// Adds the checks of every invocation, property, static field, method group, event and constructor use, and of
+    /// user-defined operators and conversions when one can be tenant-scoped.
+    /// </summary>
+    public static void Register(OperationChecks checks, TenantSymbols symbols, Compilation compilation)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        checks.OnInvocation((c, invocation) =>
         {
-            var symbols = TenantSymbols.Create(start.Compilation);
-            if (symbols is null)
+            var method = invocation.TargetMethod;
+            if (symbols.DbContext is not null && symbols.IsTenantOwnedSetCall(method))
             {
+                Report(c, method, symbols);
                 return;
             }
 
-            start.RegisterOperationAction(
-                c =>
-                {
-                    var method = ((IInvocationOperation)c.Operation).TargetMethod;
-                    if (symbols.DbContext is not null && symbols.IsTenantOwnedSetCall(method))
-                    {
-                        Report(c, method, symbols);
-                        return;
-                    }
-
-                    Analyze(c, method, symbols);
-                },
-                OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeProperty(c, (IPropertyReferenceOperation)c.Operation, symbols), OperationKind.PropertyReference);
-            start.RegisterOperationAction(
-                c =>
-                {
-                    // Only a static field can be tenant-scoped (of a [RequiresTenant] type): instance fields stop here.
-                    var field = ((IFieldReferenceOperation)c.Operation).Field;
-                    if (field.IsStatic)
-                    {
-                        Analyze(c, field, symbols);
-                    }
-                },
-                OperationKind.FieldReference);
-            start.RegisterOperationAction(
-                c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method, symbols),
-                OperationKind.MethodReference);
-            start.RegisterOperationAction(
-                c => Analyze(c, ((IEventReferenceOperation)c.Operation).Event, symbols),
-                OperationKind.EventReference);
-            start.RegisterOperationAction(
-                c => Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor, symbols),
-                OperationKind.ObjectCreation);
-
-            // Operators and conversions are the most frequent operations of all (every implicit conversion is one), and
-            // only a user-defined one can be tenant-scoped: listen to them only when one can be declared where a tenant
-            // requirement can be (see MayDeclareOperators).
-            if (MayDeclareOperators(start.Compilation, symbols))
-            {
-                start.RegisterOperationAction(
-                    c => Analyze(c, OperatorMethod(c.Operation), symbols),
-                    OperationKind.BinaryOperator, OperationKind.UnaryOperator, OperationKind.Conversion,
-                    OperationKind.Increment, OperationKind.Decrement, OperationKind.CompoundAssignment);
-            }
+            Analyze(c, method, symbols);
         });
+        checks.On(c => AnalyzeProperty(c, (IPropertyReferenceOperation)c.Operation, symbols), OperationKind.PropertyReference);
+        checks.On(
+            c =>
+            {
+                // Only a static field can be tenant-scoped (of a [RequiresTenant] type): instance fields stop here.
+                var field = ((IFieldReferenceOperation)c.Operation).Field;
+                if (field.IsStatic)
+                {
+                    Analyze(c, field, symbols);
+                }
+            },
+            OperationKind.FieldReference);
+        checks.On(c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method, symbols), OperationKind.MethodReference);
+        checks.On(c => Analyze(c, ((IEventReferenceOperation)c.Operation).Event, symbols), OperationKind.EventReference);
+        checks.On(c => Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor, symbols), OperationKind.ObjectCreation);
+
+        // Operators and conversions are the most frequent operations of all (every implicit conversion is one), and
+        // only a user-defined one can be tenant-scoped: look at them only when one can be declared where a tenant
+        // requirement can be (see MayDeclareOperators).
+        if (MayDeclareOperators(compilation, symbols))
+        {
+            checks.On(
+                c => Analyze(c, OperatorMethod(c.Operation), symbols),
+                OperationKind.BinaryOperator, OperationKind.UnaryOperator, OperationKind.Conversion,
+                OperationKind.Increment, OperationKind.Decrement, OperationKind.CompoundAssignment);
+        }
     }
 
     /// <summary>

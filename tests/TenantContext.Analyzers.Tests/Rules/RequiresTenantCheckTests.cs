@@ -2,9 +2,9 @@ using Tenancy.Analyzers.Tests.Verifiers;
 
 namespace Tenancy.Analyzers.Tests.Rules;
 
-public class RequiresTenantAnalyzerTests
+public class RequiresTenantCheckTests
 {
-    private static AnalyzerVerifier<RequiresTenantAnalyzer> Verify { get; } = new(DiagnosticIds.RequiresTenant);
+    private static AnalyzerVerifier<TenantOperationsAnalyzer> Verify { get; } = new(DiagnosticIds.RequiresTenant);
 
     private const string Usings = "using System; using System.Linq; using System.Threading.Tasks; using Tenancy;\n";
 
