@@ -63,16 +63,19 @@ public sealed class DoctorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_catalogued_tenant_without_its_file_is_a_warning()
+    public async Task A_catalogued_tenant_without_its_file_is_lost_data_a_failed_check_exit_1_and_the_fix_is_restore_backup()
     {
         (await Tool.RunAsync("--data-root", Root, "create", "acme")).Expect(0);
+        File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // nothing else fails
         File.Delete(Path.Combine(Root, "tenants", "acme.db"));
 
-        var report = (await Tool.RunAsync("--data-root", Root, "doctor", "--max-open-tenants", "1", "--json")).Json;
+        var report = (await Tool.RunAsync("--data-root", Root, "doctor", "--max-open-tenants", "1", "--json")).Expect(1).Json;
 
+        Assert.False(report.GetProperty("healthy").GetBoolean());
         var check = CheckNamed(report, "tenant files");
-        Assert.Equal("warning", check.GetProperty("status").GetString());
+        Assert.Equal("failed", check.GetProperty("status").GetString());
         Assert.Contains("acme", check.GetProperty("detail").GetString());
+        Assert.Contains("tenantctl restore-backup acme --from", check.GetProperty("fix").GetString());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal static partial class DoctorCommand
 
         var command = new Command("doctor",
             "SQLite: check that the data root is usable and safe (exists, writable, not readable by other users), the catalog is sound, every catalogued tenant " +
-            "has its file, and the process file-descriptor limit covers MaxOpenTenants. PostgreSQL: check the catalog, each shard's server version, wal_level " +
+            "has its file (a missing one is lost data: the check fails and names restore-backup), and the process file-descriptor limit covers MaxOpenTenants. PostgreSQL: check the catalog, each shard's server version, wal_level " +
             "(online moves need logical), a pooler that drops startup parameters or switches server connections (transaction pooling), and the connection " +
             "budget (MaxConnectionsPerShard × shards on the server × processes) against max_connections. Changes nothing; exit code 1 when a check fails.")
         {
@@ -175,8 +175,10 @@ internal static partial class DoctorCommand
         var missing = slugs.Where(s => TenantSlug.IsValid(s) && !File.Exists(store.Router.GetDatabasePath(s))).ToList();
         checks.Add(missing.Count == 0
             ? Ok("tenant files", "every catalogued tenant has its database file")
-            : Warning("tenant files", $"{missing.Count} catalogued tenant(s) have no database file: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}",
-                "check --path-template; restore them (`tenantctl restore-backup T --from FILE`) or delete them (`tenantctl delete T --yes`)"));
+            : Failed("tenant files", $"{missing.Count} catalogued tenant(s) have no database file, so their data is not there to serve: " +
+                $"{string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}",
+                $"put each back from its latest backup: `tenantctl restore-backup {missing[0]} --from BACKUP.db` (if every tenant is listed, check --path-template " +
+                "first); a tenant that is gone for good: `tenantctl delete T --yes`"));
     }
 
     private static void CheckDescriptors(int maxOpenTenants, List<DoctorCheckJson> checks)
