@@ -107,15 +107,21 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(1, Db.Scalar(Path.Combine(Root, "tenants", "globex.db"), "SELECT count(*) FROM pages WHERE body = 'welcome';"));
     }
 
-    [Fact]
-    public async Task Copying_a_tenant_newer_than_the_given_migrations_fails_and_says_to_pass_them()
+    [Theory]
+    [InlineData("copy template acme")]
+    [InlineData("create acme --from template")]
+    public async Task Copying_a_template_without_the_migrations_is_a_usage_error_that_says_to_pass_them(string commandLine)
     {
+        var command = commandLine.Split(' ');
         var migrations = SqlMigrations.Standard(_folder["migrations"]);
         (await Tool.RunAsync("--data-root", Root, "--migrations", migrations, "create", "template")).Expect(0);
 
-        var result = (await Tool.RunAsync("--data-root", Root, "copy", "template", "acme")).Expect(1);
+        var result = (await Tool.RunAsync(["--data-root", Root, .. command, "--json"])).Expect(2);
 
-        Assert.Contains("--migrations", result.Stderr);
+        var message = result.Json.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.StartsWith($"`{command[0]}` from a template", message);
+        Assert.Contains("pass the app's migrations, --migrations DIR", message);
+        Assert.DoesNotContain("newer release", message);
         Assert.False(File.Exists(Path.Combine(Root, "tenants", "acme.db")));
         Assert.Equal(["template"], (await Tool.RunAsync("--data-root", Root, "list", "--json")).Json.GetProperty("tenants").Slugs());
     }

@@ -115,7 +115,7 @@ internal static class LifecycleCommands
         var from = new Option<string?>("--from") { Description = "A tenant whose data the new tenant starts as a copy of (a template).", HelpName = "TEMPLATE" };
         var shard = new Option<string?>("--shard") { Description = "PostgreSQL: the shard to create it on (default: the first shard the catalog recorded; see `tenantctl shards`).", HelpName = "SHARD" };
         var isolation = Arguments.IsolationOption("PostgreSQL: a schema of its own (default), a database of its own, or rows in the shard's shared tables.");
-        var command = new Command("create", "Create a tenant at the latest schema version (--migrations), empty or as a copy of a template.") { tenant, from, shard, isolation };
+        var command = new Command("create", "Create a tenant at the latest schema version (--migrations), empty or as a copy of a template (--from needs --migrations).") { tenant, from, shard, isolation };
         Tenantctl.SetAction(command, globals, context => CreateAsync(context, context.Get(tenant)!, context.Get(from), context.Get(shard), context.Get(isolation)));
         return command.WithExamples(
             "tenantctl --data-root data --migrations migrations create acme",
@@ -199,6 +199,14 @@ internal static class LifecycleCommands
         var slug = TenantSlug.Validate(tenant);
         var from = template is null ? null : TenantSlug.Validate(template, "fromTemplate");
         var store = await context.StoreAsync(create: template is null).ConfigureAwait(false);
+        if (from is not null && !store.HasMigrations)
+        {
+            // Without them the tool knows version 0 only and would refuse any migrated template as "newer" than the app.
+            throw CliException.Usage(
+                $"`{context.Verb}` from a template checks the copy against the app's schema and brings it to the latest version: pass the app's migrations, " +
+                "--migrations DIR (numbered .sql files: 0001_init.sql, …) or --migrations MyApp.dll[:MyApp.TenantMigrations].");
+        }
+
         TenantRecord record;
         if (store is PostgresStore postgres)
         {
