@@ -108,6 +108,23 @@ public sealed class MigrateTests : IDisposable
     }
 
     [Fact]
+    public async Task In_json_a_tenant_whose_version_could_not_be_read_has_null_versions_not_minus_one()
+    {
+        await CreateAtV1("acme", "broken");
+        File.WriteAllBytes(Path.Combine(Root, "tenants", "broken.db"), new byte[4096]);
+
+        var report = (await Tool.RunAsync("--data-root", Root, "--migrations", V2(), "migrate", "--all", "--json")).Expect(3).Json;
+
+        var broken = report.GetProperty("tenants").EnumerateArray().Single(t => t.GetProperty("slug").GetString() == "broken");
+        Assert.Equal(JsonValueKind.Null, broken.GetProperty("fromVersion").ValueKind);
+        Assert.Equal(JsonValueKind.Null, broken.GetProperty("toVersion").ValueKind);
+        Assert.False(broken.GetProperty("changed").GetBoolean());
+        broken.Has("error", JsonValueKind.String);
+        var acme = report.GetProperty("tenants").EnumerateArray().Single(t => t.GetProperty("slug").GetString() == "acme");
+        Assert.Equal((1, 2), (acme.Has("fromVersion", JsonValueKind.Number).GetInt32(), acme.Has("toVersion", JsonValueKind.Number).GetInt32()));
+    }
+
+    [Fact]
     public async Task Migrate_one_tenant_leaves_the_others()
     {
         await CreateAtV1("acme", "globex");

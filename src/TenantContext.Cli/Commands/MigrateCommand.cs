@@ -152,10 +152,13 @@ internal static class MigrateCommand
 
     private static MigrateDocument Document(bool dryRun, int target, IReadOnlyList<TenantMigrationResult> results, bool cancelled, double durationMs, int total)
     {
-        var tenants = results.Select(r => new MigrateTenantJson(r.Slug, r.FromVersion, r.ToVersion, r.Succeeded && r.ToVersion != r.FromVersion,
+        var tenants = results.Select(r => new MigrateTenantJson(r.Slug, Known(r.FromVersion), Known(r.ToVersion), r.Succeeded && r.ToVersion != r.FromVersion,
             r.Duration.TotalMilliseconds, r.Error?.Message)).ToList();
         return new MigrateDocument(dryRun, target, total, tenants.Count(t => t.Error is null), tenants.Count(t => t.Error is not null), cancelled, durationMs, tenants);
     }
+
+    /// <summary>A version as the report shows it: null when it could not be read (the catalogs report -1: the file is not a database, or unreadable).</summary>
+    private static int? Known(int version) => version < 0 ? null : version;
 
     private static void Write(CommandContext context, MigrateDocument document)
     {
@@ -181,7 +184,7 @@ internal static class MigrateCommand
 
         foreach (var failed in document.Tenants.Where(t => t.Error is not null))
         {
-            context.Output.Line($"FAILED {failed.Slug} ({(failed.FromVersion < 0 ? "its version could not be read; nothing was changed" : $"left at version {failed.FromVersion}")}): {failed.Error}");
+            context.Output.Line($"FAILED {failed.Slug} ({(failed.FromVersion is { } left ? $"left at version {left}" : "its version could not be read; nothing was changed")}): {failed.Error}");
         }
 
         string verb = document.DryRun ? "would migrate" : "migrated";
@@ -238,4 +241,5 @@ internal sealed class ShardTally(IReadOnlyDictionary<string, string> shardOf)
         }).ToList();
 }
 
-internal sealed record MigrateTenantJson(string Slug, int FromVersion, int ToVersion, bool Changed, double DurationMs, string? Error);
+/// <summary>One tenant of a <c>migrate</c> report; <see cref="FromVersion"/> and <see cref="ToVersion"/> are null when its version could not be read (nothing was changed).</summary>
+internal sealed record MigrateTenantJson(string Slug, int? FromVersion, int? ToVersion, bool Changed, double DurationMs, string? Error);
