@@ -71,7 +71,8 @@ internal static class MoveCommand
             var phases = Enum.GetValues<TenantMovePhase>().Length;
             var report = await ProgressDisplay.RunAsync(context.Output, options.DryRun ? $"move {slug} (dry run)" : $"move {slug}", phases, tracker =>
                 store.Postgres.MoveAsync(slug, target, context.Get(isolation), options, new Reporter(p =>
-                    tracker.Set((int)p.Phase + 1, 0, phases, p.Table is null ? $"{p.Phase}" : $"{p.Phase} {p.Table}")), context.CancellationToken)).ConfigureAwait(false);
+                    tracker.Set((int)p.Phase + 1, 0, phases, p.Table is null ? $"{p.Phase}" : $"{p.Phase} {p.Table}")), context.CancellationToken),
+                countsFailures: false).ConfigureAwait(false); // one tenant in phases: it fails as a whole (exit code and message), no count to show
             if (context.Output.Json)
             {
                 context.Output.WriteJson(MoveDocument.Of(report));

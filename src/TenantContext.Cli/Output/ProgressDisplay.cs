@@ -9,9 +9,14 @@ namespace Tenancy.Cli.Output;
 /// </summary>
 internal static class ProgressDisplay
 {
-    public static async Task<T> RunAsync<T>(ConsoleOutput output, string label, int total, Func<ProgressTracker, Task<T>> work)
+    /// <param name="output">Where the bar is drawn (if anywhere).</param>
+    /// <param name="label">What runs ("migrate", "move acme").</param>
+    /// <param name="total">The units of work (tenants; a move's phases).</param>
+    /// <param name="work">The work, reporting to the tracker.</param>
+    /// <param name="countsFailures">Whether the units can fail one by one (tenants) and the line shows how many did; false for one piece of work in steps (a move's phases), which fails as a whole.</param>
+    public static async Task<T> RunAsync<T>(ConsoleOutput output, string label, int total, Func<ProgressTracker, Task<T>> work, bool countsFailures = true)
     {
-        var tracker = new ProgressTracker(label, total);
+        var tracker = new ProgressTracker(label, total, countsFailures);
         if (output.ProgressConsole is not { } console || total == 0)
         {
             return await work(tracker).ConfigureAwait(false);
@@ -45,15 +50,17 @@ internal static class ProgressDisplay
 internal sealed class ProgressTracker
 {
     private readonly string _label;
+    private readonly bool _countsFailures;
     private readonly object _gate = new();
     private ProgressTask? _task;
     private int _total;
     private string? _detail;
 
-    public ProgressTracker(string label, int total)
+    public ProgressTracker(string label, int total, bool countsFailures = true)
     {
         _label = label;
         _total = total;
+        _countsFailures = countsFailures;
     }
 
     public int Completed { get; private set; }
@@ -108,8 +115,8 @@ internal sealed class ProgressTracker
     internal string Describe()
     {
         string failed = string.Create(CultureInfo.InvariantCulture, $"{Failed} failed");
-        return string.Create(CultureInfo.InvariantCulture, $"{Markup.Escape(_label)} {Completed}/{_total} · ")
-            + (Failed > 0 ? $"[red]{failed}[/]" : failed)
+        return string.Create(CultureInfo.InvariantCulture, $"{Markup.Escape(_label)} {Completed}/{_total}")
+            + (!_countsFailures ? "" : " · " + (Failed > 0 ? $"[red]{failed}[/]" : failed))
             + (_detail is null ? "" : " · " + Markup.Escape(_detail));
     }
 }
