@@ -127,7 +127,7 @@ internal static class Tenantctl
         TenantAlreadyExistsException or TenantUnavailableException or TenantDatabaseException => (ExitCodes.Error, ex.Message),
         SqliteException sqlite => (ExitCodes.Error, $"SQLite: {sqlite.Message}. Run `tenantctl check` on the tenant, and `tenantctl doctor` for the data root."),
         UnauthorizedAccessException or IOException => (ExitCodes.Error, $"{ex.Message} Check the permissions and free space of the data root (`tenantctl doctor`)."),
-        ArgumentException or InvalidOperationException or FileNotFoundException => (ExitCodes.Error, ex.Message),
+        ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException => (ExitCodes.Error, ex.Message),
         _ => (ExitCodes.Error, $"unexpected {ex.GetType().Name}: {ex.Message} (set TENANTCTL_DEBUG=1 for the stack trace)."),
     };
 

@@ -112,6 +112,6 @@ public sealed class TenantDatabaseMissingException : TenantDatabaseException
 
     internal static TenantDatabaseMissingException Catalogued(string slug, string path) => new(slug, path,
         $"Tenant '{slug}' is in the catalog, but its database file {path} is missing (lost in a crash or removed by hand). It was not " +
-        $"recreated empty. Restore the file from a backup (TenantCatalog.BackupAsync makes them), or delete the tenant with " +
+        $"recreated empty. Restore the file from a backup with TenantCatalog.RestoreBackupAsync(\"{slug}\", FILE) (BackupAsync makes them), or delete the tenant with " +
         $"TenantCatalog.DeleteAsync(\"{slug}\") and create it again.");
 }

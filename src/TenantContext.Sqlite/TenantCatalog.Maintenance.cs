@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Tenancy.Sqlite;
 
-/// <summary>Maintenance of one tenant's file: backup, integrity check, vacuum, stats.</summary>
+/// <summary>Maintenance of one tenant's file: backup and restore from a backup, integrity check, vacuum, stats.</summary>
 public sealed partial class TenantCatalog
 {
     /// <summary>
@@ -24,6 +24,71 @@ public sealed partial class TenantCatalog
         {
             Backup(ExistingFile(slug), target);
             return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a catalogued tenant's data back from a backup file (one <see cref="BackupAsync"/> wrote, or any SQLite database).
+    /// The backup is read first and never changed: it must pass <c>PRAGMA integrity_check</c>, and its schema version must not
+    /// be newer than this application's migrations (<see cref="SqliteTenantDatabases.LatestVersion"/>; a router configured with
+    /// no migrations at all, a tool that does not know the application's schema, does not judge versions). Then:
+    /// <list type="bullet">
+    /// <item><description>The tenant's file is missing (lost in a crash, removed by hand): the <c>-wal</c>, <c>-journal</c> and
+    /// <c>-shm</c> it left are deleted first (a stale log is never replayed into the restored file), the backup is copied to a
+    /// temporary file beside it, flushed to disk, published under the tenant's name (never over a file that appeared
+    /// meanwhile) and the folder flushed, so a restore that returned survives a power loss.</description></item>
+    /// <item><description>The tenant's file exists: its data is replaced only when <paramref name="replace"/> is true, with SQLite's
+    /// online backup into the live database (one write transaction: connections see the old data or the new, never a mix).</description></item>
+    /// </list>
+    /// Every process's router checks the tenant again on its next open, and migrates a backup older than the code. A restore
+    /// never creates a tenant: create it first (<see cref="CreateAsync"/>), then restore with <paramref name="replace"/>.
+    /// </summary>
+    /// <param name="tenant">The catalogued tenant's slug.</param>
+    /// <param name="backupFile">The backup to restore from.</param>
+    /// <param name="replace">Whether an existing database may be replaced (its current data is lost: back it up first).</param>
+    /// <param name="cancellationToken">Cancels before the copy starts; a copy that has started finishes.</param>
+    /// <returns>The restored tenant's stats (its schema version is the backup's).</returns>
+    /// <exception cref="TenantUnavailableException">The tenant is not in the catalog (or is being created or deleted).</exception>
+    /// <exception cref="FileNotFoundException">The backup file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The backup is not a sound SQLite database; nothing was changed.</exception>
+    /// <exception cref="TenantDatabaseVersionException">The backup is newer than this application's migrations; nothing was changed.</exception>
+    /// <exception cref="TenantDatabaseException">The tenant's database exists and <paramref name="replace"/> is false, or a file appeared
+    /// under its name while the backup was being put in place; nothing was changed.</exception>
+    public Task<TenantStats> RestoreBackupAsync(string tenant, string backupFile, bool replace = false, CancellationToken cancellationToken = default)
+    {
+        var slug = TenantSlug.Validate(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(backupFile);
+        var source = System.IO.Path.GetFullPath(backupFile);
+        var path = _router.GetDatabasePath(slug);
+        _router.RefuseReserved(slug, path);
+        return Run(_ =>
+        {
+            if (Find(slug) is null)
+            {
+                throw new TenantUnavailableException(slug, TenantUnavailableReason.NotFound,
+                    $"Tenant '{slug}' is not in the catalog ({Path}), so there is nothing to restore into; nothing was changed. Check the name " +
+                    $"(ListAsync), or create the tenant first with CreateAsync(\"{slug}\") and restore into it with replace: true.");
+            }
+
+            int version = CheckBackup(slug, source);
+            if (File.Exists(path))
+            {
+                if (!replace)
+                {
+                    throw new TenantDatabaseException(slug, path,
+                        $"Tenant '{slug}' has its database ({path}): restoring {source} would replace all of its data, and replace was not given. " +
+                        "Nothing was changed. Back the tenant up first (BackupAsync), then restore with replace: true.");
+                }
+
+                CopyInto(slug, source, path);
+            }
+            else
+            {
+                PutInPlace(slug, source, path);
+            }
+
+            _router.Changed(slug, releasePool: true); // every router checks (and migrates) the restored file on its next open
+            return Stats(slug, path);
         }, cancellationToken);
     }
 
@@ -88,6 +153,88 @@ public sealed partial class TenantCatalog
             DurableFiles.FlushFile(temporary);
             File.Move(temporary, destination, overwrite: true); // a backup replaces the older one at once (rename is atomic)
             DurableFiles.FlushDirectory(folder);
+        }
+        finally
+        {
+            DurableFiles.DeleteTemporary(temporary);
+        }
+    }
+
+    /// <summary>Reads a backup without changing it: a sound SQLite database at a version this application knows. Returns that version.</summary>
+    private int CheckBackup(string slug, string source)
+    {
+        if (!File.Exists(source))
+        {
+            throw new FileNotFoundException($"The backup {source} does not exist; nothing was restored. Pass a file BackupAsync wrote.", source);
+        }
+
+        int version;
+        try
+        {
+            using var connection = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
+            var integrity = Convert.ToString(SqliteConnections.Scalar(connection, null, "PRAGMA integrity_check;"), CultureInfo.InvariantCulture);
+            if (!string.Equals(integrity, "ok", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"The backup {source} fails SQLite's integrity check ({integrity}); nothing was restored. Use another backup.");
+            }
+
+            version = SqliteConnections.ReadVersion(connection, null);
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidDataException($"The backup {source} is not a readable SQLite database ({ex.Message}); nothing was restored. Pass a file BackupAsync wrote.", ex);
+        }
+
+        if (version > _router.LatestVersion && _router.Migrations.Count > 0)
+        {
+            throw new TenantDatabaseVersionException(slug, source, version, _router.LatestVersion);
+        }
+
+        return version;
+    }
+
+    /// <summary>SQLite's online backup from the backup file into the tenant's live database: one write transaction, readers see old or new.</summary>
+    private void CopyInto(string slug, string source, string path)
+    {
+        _router.Release(slug);
+        using var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
+        using var to = SqliteConnections.OpenUnpooled(path, SqliteOpenMode.ReadWrite, _router.BusyTimeoutMilliseconds);
+        from.BackupDatabase(to);
+    }
+
+    /// <summary>
+    /// A catalogued tenant whose file is missing: its stale companions go first, the backup is copied aside (no journal, no
+    /// fsync while copying), flushed once, published without replacing anything and its folder flushed. Interrupted, it leaves
+    /// the tenant as it was (no file) and, at most, a temporary file that is never opened as a tenant.
+    /// </summary>
+    private void PutInPlace(string slug, string source, string path)
+    {
+        _router.Release(slug);
+        foreach (var stale in DurableFiles.CompanionsFirst(path)[..^1])
+        {
+            DurableFiles.Delete(stale);
+        }
+
+        DurableFiles.CreateDirectory(System.IO.Path.GetDirectoryName(path)!); // a per-tenant folder (wikis/{tenant}/wiki.db) may be gone too
+        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            using (var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds))
+            using (var to = new SqliteConnection(SqliteConnections.ConnectionString(temporary, SqliteOpenMode.ReadWriteCreate, pooling: false)))
+            {
+                to.Open();
+                SqliteConnections.Execute(to, null, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;");
+                from.BackupDatabase(to);
+                SqliteConnections.Execute(to, null, _router.JournalMode == SqliteJournalMode.Wal ? "PRAGMA journal_mode = WAL;" : "PRAGMA journal_mode = DELETE;");
+            }
+
+            DurableFiles.FlushFile(temporary);
+            if (!DurableFiles.PublishWithoutReplacing(temporary, path)) // flushes the folder once the name is there
+            {
+                throw new TenantDatabaseException(slug, path,
+                    $"{path} appeared while the backup of tenant '{slug}' was being put in place (the application or another tool created it); it was " +
+                    "left as it is. Check it (CheckAsync), then restore with replace: true to replace it.");
+            }
         }
         finally
         {

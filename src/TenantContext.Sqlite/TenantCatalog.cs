@@ -8,7 +8,7 @@ namespace Tenancy.Sqlite;
 /// <summary>
 /// The platform database (<c>{DataRoot}/platform.db</c>) that records tenants and their state, and the lifecycle
 /// operations on tenant files: create (optionally from a template, by SQLite online backup), import, list, archive,
-/// restore, delete, backup, check, vacuum, stats, migrate-all and the split of a shared database. Reach it with
+/// restore, delete, backup and restore from a backup, check, vacuum, stats, migrate-all and the split of a shared database. Reach it with
 /// <c>configuration.GetSqlite().Catalog</c>.
 /// </summary>
 /// <remarks>
@@ -681,7 +681,7 @@ public sealed partial class TenantCatalog : ITenantCatalog
             throw new TenantUnavailableException(slug, TenantUnavailableReason.NotFound, Find(slug) is null
                 ? $"Tenant '{slug}' has no database file ({path}). Create it with TenantCatalog.CreateAsync(\"{slug}\"), or check the tenant name."
                 : $"Tenant '{slug}' is in the catalog, but its database file {path} is missing (lost in a crash or removed by hand). " +
-                  $"Restore the file from a backup (TenantCatalog.BackupAsync makes them; `tenantctl restore-backup {slug} --from FILE --yes`), " +
+                  $"Restore the file from a backup with TenantCatalog.RestoreBackupAsync(\"{slug}\", FILE) (BackupAsync makes them; `tenantctl restore-backup {slug} --from FILE`), " +
                   $"or delete the tenant with TenantCatalog.DeleteAsync(\"{slug}\") (`tenantctl delete {slug} --yes`) and create it again.");
         }
 

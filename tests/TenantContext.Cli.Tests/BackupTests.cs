@@ -100,6 +100,19 @@ public sealed class BackupTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_backup_of_an_unknown_tenant_from_a_file_that_is_not_a_database_leaves_no_tenant()
+    {
+        (await Tool.RunAsync("--data-root", Root, "create", "acme")).Expect(0);
+        System.IO.File.WriteAllText(_folder["junk.db"], "this is not a database, not even close to one; it is text long enough to have a header");
+
+        var result = (await Tool.RunAsync("--data-root", Root, "restore-backup", "globex", "--from", _folder["junk.db"])).Expect(1);
+
+        Assert.Contains("nothing was restored", result.Stderr);
+        Assert.Equal(["acme"], (await Tool.RunAsync("--data-root", Root, "list", "--json")).Json.GetProperty("tenants").Slugs());
+        Assert.False(System.IO.File.Exists(File("globex")));
+    }
+
+    [Fact]
     public async Task Backup_needs_a_tenant_or_all()
     {
         (await Tool.RunAsync("--data-root", Root, "create", "acme")).Expect(0);

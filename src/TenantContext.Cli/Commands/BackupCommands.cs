@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Tenancy.Cli.Output;
@@ -151,18 +150,11 @@ internal static class BackupCommands
                 throw CliException.Usage("--shard is for a PostgreSQL catalog (--postgres); a SQLite data root has one file per tenant.");
             }
 
-            int version = CheckBackup(source);
             var store = await context.SqliteAsync(create: true).ConfigureAwait(false);
-            if (store.HasMigrations && version > store.LatestVersion)
-            {
-                throw CliException.Failure(
-                    $"{source} is at schema version {version}, newer than the migrations given ({store.LatestVersion}); the app could not open it. " +
-                    "Pass the migrations of the version that wrote the backup.");
-            }
-
             var record = await store.Catalog.GetAsync(slug, context.CancellationToken).ConfigureAwait(false);
             var target = store.Router.GetDatabasePath(slug);
-            if (record is not null && File.Exists(target))
+            bool replace = record is not null && File.Exists(target);
+            if (replace)
             {
                 context.RequireYes(yes, $"Tenant '{slug}' exists: `restore-backup` replaces all of its data ({target}) with {source}. " +
                     $"Back up the current data first with `tenantctl backup {slug} --to DIR`.");
@@ -172,22 +164,25 @@ internal static class BackupCommands
             bool created = false;
             if (record is null)
             {
+                // A new tenant: created (empty, catalogued), then given the backup's data; a backup that is refused takes the new tenant away again.
                 record = await store.Catalog.CreateAsync(slug, null, context.CancellationToken).ConfigureAwait(false);
                 created = true;
             }
 
-            bool fileWasMissing = !created && !File.Exists(target);
-            await Task.Run(() =>
+            TenantStats restored;
+            try
             {
-                if (fileWasMissing)
-                {
-                    PutInPlace(source, target, slug, store); // a catalogued tenant whose file was lost: the recovery `doctor` names
-                }
-                else
-                {
-                    CopyInto(source, target, slug, store);
-                }
-            }, CancellationToken.None).ConfigureAwait(false);
+                // The catalog's restore: checks the backup, then copies it into the live file, or (a catalogued tenant whose file was lost,
+                // the recovery `doctor` names) puts it in place durably, never over a file that appeared since the --yes check.
+                restored = await store.Sqlite.RestoreBackupAsync(slug, source, replace || created, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception) when (created)
+            {
+                await store.Catalog.DeleteAsync(slug, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            int version = restored.Version;
             if (context.Output.Json)
             {
                 context.Output.WriteJson(new RestoreBackupDocument(TenantJson.From(record), source, version, created));
@@ -246,92 +241,6 @@ internal static class BackupCommands
         }
 
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Reads a backup without changing it: it must be a sound SQLite database. Returns its schema version.</summary>
-    private static int CheckBackup(string path)
-    {
-        try
-        {
-            using var connection = SqliteStore.OpenReadOnly(path);
-            using (var check = connection.CreateCommand())
-            {
-                check.CommandText = "PRAGMA integrity_check;";
-                var result = Convert.ToString(check.ExecuteScalar(), CultureInfo.InvariantCulture);
-                if (!string.Equals(result, "ok", StringComparison.Ordinal))
-                {
-                    throw CliException.Failure($"{path} fails SQLite's integrity check ({result}); nothing was restored. Use another backup.");
-                }
-            }
-
-            using var version = connection.CreateCommand();
-            version.CommandText = "PRAGMA user_version;";
-            return Convert.ToInt32(version.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-        catch (SqliteException ex)
-        {
-            throw CliException.Failure($"{path} is not a readable SQLite database ({ex.Message}); nothing was restored. Pass a file written by `tenantctl backup`.", ex);
-        }
-    }
-
-    /// <summary>SQLite's online backup from the file into the live database: one write transaction, readers see old or new.</summary>
-    private static void CopyInto(string source, string target, string slug, SqliteStore store)
-    {
-        store.Router.Release(slug);
-        using var from = SqliteStore.OpenReadOnly(source);
-        using var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = target, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
-        to.Open();
-        using (var wait = to.CreateCommand())
-        {
-            wait.CommandText = "PRAGMA busy_timeout = 5000;";
-            wait.ExecuteNonQuery();
-        }
-
-        from.BackupDatabase(to);
-    }
-
-    /// <summary>
-    /// Restores a catalogued tenant whose database file is missing: the stale companions of the lost file are deleted
-    /// first (a log is never replayed into a later file of that name), the backup is copied aside, flushed, and moved into
-    /// place without replacing anything that appeared meanwhile. Interrupted, it leaves the tenant as it was (no file).
-    /// </summary>
-    private static void PutInPlace(string source, string target, string slug, SqliteStore store)
-    {
-        store.Router.Release(slug);
-        foreach (var stale in new[] { target + "-wal", target + "-journal", target + "-shm" })
-        {
-            File.Delete(stale);
-        }
-
-        var aside = $"{target}.restore-{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var from = SqliteStore.OpenReadOnly(source))
-            using (var to = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = aside, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString()))
-            {
-                to.Open();
-                from.BackupDatabase(to);
-            }
-
-            using (var flush = new FileStream(aside, FileMode.Open, FileAccess.ReadWrite))
-            {
-                flush.Flush(flushToDisk: true);
-            }
-
-            File.Move(aside, target, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(target))
-        {
-            throw CliException.Failure($"{target} appeared while the backup was being put in place (the app or another tool created it); it was left as it is. " +
-                $"Run `tenantctl check {slug}`, then restore-backup with --yes to replace it.");
-        }
-        finally
-        {
-            foreach (var leftover in new[] { aside, aside + "-journal", aside + "-wal", aside + "-shm" })
-            {
-                File.Delete(leftover);
-            }
-        }
     }
 
     private static void Write(CommandContext context, BackupDocument document)
