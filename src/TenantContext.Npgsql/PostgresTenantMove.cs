@@ -366,10 +366,10 @@ internal sealed class PostgresTenantMove
         await fence.DisposeAsync().ConfigureAwait(false);
         await DisposeAsync(sourceAdmin, targetAdmin).ConfigureAwait(false);
         Enter(TenantMovePhase.RemovingSource);
-        string? kept;
+        string? kept = null;
         try
         {
-            kept = await CleanUpAsync(move, () => FinishAsync(move)).ConfigureAwait(false);
+            await CleanUpAsync(move, async () => kept = await FinishAsync(move).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
@@ -512,7 +512,6 @@ internal sealed class PostgresTenantMove
                 await SweepReplicationAsync(move).ConfigureAwait(false);
                 await DropTargetAsync(move).ConfigureAwait(false);
                 await move.ForgetAsync(_catalog.DataSource, _tenant, CancellationToken.None).ConfigureAwait(false);
-                return true;
             }).ConfigureAwait(false);
         }
         catch (Exception cleanup) when (cleanup is NpgsqlException or InvalidOperationException)
@@ -535,13 +534,14 @@ internal sealed class PostgresTenantMove
     /// steps are idempotent, so a repeated one finds its work done. Still failing (a server down, a network cut), the
     /// error goes to the caller, and the move record lets the next MoveAsync finish the work.
     /// </summary>
-    private async Task<T> CleanUpAsync<T>(PostgresMoveRecord move, Func<Task<T>> work)
+    private async Task CleanUpAsync(PostgresMoveRecord move, Func<Task> work)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await work().ConfigureAwait(false);
+                await work().ConfigureAwait(false);
+                return;
             }
             catch (NpgsqlException ex) when (attempt < 3 && ex is not PostgresException)
             {
