@@ -37,14 +37,46 @@ public sealed class TenantOperationsAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
+            // A rule switched off for every file (severity 'none') adds no check, so costs nothing.
+            var compilation = start.Compilation;
+            bool On(string id) => !SwitchedOffRules.IsOff(compilation, id, start.CancellationToken);
+
             var checks = new OperationChecks();
-            RequiresTenantCheck.Register(checks, symbols, start.Compilation); // TC1001
-            TenantSingletonCheck.Register(checks, symbols, start.Compilation, start.Options, start.CancellationToken); // TC1002
-            ScopeDisposalCheck.Register(checks, symbols); // TC1003
-            ContextFlowCheck.Register(checks, symbols); // TC1004
-            ResourceEscapeCheck.Register(checks, symbols); // TC1005
-            IgnoreQueryFiltersCheck.Register(checks, symbols, start.Compilation); // TC1006
-            WorkOutlivesScopeCheck.Register(checks, symbols); // TC1010
+            if (On(DiagnosticIds.RequiresTenant))
+            {
+                RequiresTenantCheck.Register(checks, symbols, compilation);
+            }
+
+            if (On(DiagnosticIds.TenantSingletonUse))
+            {
+                TenantSingletonCheck.Register(checks, symbols, compilation, start.Options, start.CancellationToken);
+            }
+
+            if (On(DiagnosticIds.ScopeNotDisposed))
+            {
+                ScopeDisposalCheck.Register(checks, symbols);
+            }
+
+            if (On(DiagnosticIds.ContextDoesNotFlow))
+            {
+                ContextFlowCheck.Register(checks, symbols);
+            }
+
+            if (On(DiagnosticIds.ResourceEscapesScope))
+            {
+                ResourceEscapeCheck.Register(checks, symbols);
+            }
+
+            if (On(DiagnosticIds.IgnoreQueryFilters))
+            {
+                IgnoreQueryFiltersCheck.Register(checks, symbols, compilation);
+            }
+
+            if (On(DiagnosticIds.WorkOutlivesScope))
+            {
+                WorkOutlivesScopeCheck.Register(checks, symbols);
+            }
+
             checks.RegisterWith(start);
         });
     }

@@ -128,13 +128,73 @@ public class CompilationStartTests
         Assert.True(twice.Length == 0, "listened to by more than one action: " + string.Join(", ", twice));
     }
 
+    [Fact]
+    public async Task A_rule_switched_off_for_the_whole_compilation_adds_no_check()
+    {
+        // The compiler skips an analyzer all of whose rules are off, not one rule of several: TenantOperationsAnalyzer
+        // leaves a switched-off rule's check out itself. Property reads are looked at by TC1001 and TC1002 only.
+        string[] operationRules = ["TC1001", "TC1002", "TC1003", "TC1004", "TC1005", "TC1006", "TC1010"];
+        var all = Kinds(await RegistrationsAsync(Library));
+        var readsOff = Kinds(await RegistrationsAsync(Library, o => o.WithSpecificDiagnosticOptions(Off("TC1001", "TC1002"))));
+        var everyFileOff = Kinds(await RegistrationsAsync(Library, o => o.WithSyntaxTreeOptionsProvider(new PerFile(off: true, "TC1001", "TC1002"))));
+        var allOff = Kinds(await RegistrationsAsync(Library, o => o.WithSpecificDiagnosticOptions(Off(operationRules))));
+
+        Assert.Contains(OperationKind.PropertyReference, all);
+        Assert.DoesNotContain(OperationKind.PropertyReference, readsOff);
+        Assert.Contains(OperationKind.Invocation, readsOff);
+        Assert.DoesNotContain(OperationKind.PropertyReference, everyFileOff);
+        Assert.Empty(allOff);
+    }
+
+    [Fact]
+    public async Task A_rule_switched_on_anywhere_keeps_its_check()
+    {
+        // Off globally but on in one file (.editorconfig), or off in one file only: the check runs.
+        var onInOneFile = Kinds(await RegistrationsAsync(Library, o => o
+            .WithSpecificDiagnosticOptions(Off("TC1001", "TC1002"))
+            .WithSyntaxTreeOptionsProvider(new PerFile(off: false, "TC1001", "TC1002") { OnlyFirstFile = true })));
+        var offInOneFile = Kinds(await RegistrationsAsync(Library, o => o
+            .WithSyntaxTreeOptionsProvider(new PerFile(off: true, "TC1001", "TC1002") { OnlyFirstFile = true })));
+
+        Assert.Contains(OperationKind.PropertyReference, onInOneFile);
+        Assert.Contains(OperationKind.PropertyReference, offInOneFile);
+    }
+
+    private static IEnumerable<KeyValuePair<string, ReportDiagnostic>> Off(params string[] ids) =>
+        ids.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress));
+
+    /// <summary>Per-file severities, as <c>.editorconfig</c> gives them: the rules <c>none</c> (or <c>warning</c>) in every file, or in the first only.</summary>
+    private sealed class PerFile(bool off, params string[] ids) : SyntaxTreeOptionsProvider
+    {
+        private SyntaxTree? _first;
+
+        public bool OnlyFirstFile { get; init; }
+
+        public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken) => GeneratedKind.Unknown;
+
+        public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
+        {
+            Interlocked.CompareExchange(ref _first, tree, null);
+            severity = off ? ReportDiagnostic.Suppress : ReportDiagnostic.Warn;
+            return ids.Contains(diagnosticId) && (!OnlyFirstFile || tree == _first);
+        }
+
+        public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
+        {
+            severity = ReportDiagnostic.Default;
+            return false;
+        }
+    }
+
     /// <summary>Every analyzer over <paramref name="source"/> (with the runtime and a singleton list), each with the operation actions it registered.</summary>
-    private static async Task<OperationRegistrations[]> RegistrationsAsync(string source)
+    private static async Task<OperationRegistrations[]> RegistrationsAsync(string source, Func<CSharpCompilationOptions, CSharpCompilationOptions>? configure = null)
     {
         var analyzers = TestReferences.AllAnalyzers().Select(a => new OperationRegistrations(a)).ToArray();
-        await AnalyzeAsync(referenceRuntime: true, source, [.. analyzers]);
+        await AnalyzeAsync(referenceRuntime: true, source, [.. analyzers], configure);
         return analyzers;
     }
+
+    private static List<OperationKind> Kinds(OperationRegistrations[] analyzers) => analyzers.SelectMany(a => a.Actions).SelectMany(kinds => kinds).ToList();
 
     private static int Registered(AnalyzerTelemetryInfo info) =>
         info.OperationActionsCount + info.OperationBlockActionsCount + info.OperationBlockStartActionsCount + info.OperationBlockEndActionsCount
@@ -156,7 +216,8 @@ public class CompilationStartTests
         return telemetry;
     }
 
-    private static async Task<CompilationWithAnalyzers> AnalyzeAsync(bool referenceRuntime, string source, ImmutableArray<DiagnosticAnalyzer> analyzers)
+    private static async Task<CompilationWithAnalyzers> AnalyzeAsync(
+        bool referenceRuntime, string source, ImmutableArray<DiagnosticAnalyzer> analyzers, Func<CSharpCompilationOptions, CSharpCompilationOptions>? configure = null)
     {
         var references = await TestReferences.Net100.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         if (referenceRuntime)
@@ -171,7 +232,7 @@ public class CompilationStartTests
                 CSharpSyntaxTree.ParseText(TestReferences.FakeEntityFramework, new CSharpParseOptions(LanguageVersion.Preview), "EntityFramework.cs"),
             ],
             references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            (configure ?? (o => o))(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
 
