@@ -169,9 +169,23 @@ public sealed class SecurityTests(FarmServer farm) : IClassFixture<FarmServer>
     [Fact]
     public async Task A_multipart_form_is_held_to_the_same_limits()
     {
+        // The farm refuses this body by its declared length, without reading it, and the server then closes the connection
+        // rather than read 1.5 MB it will not use. Sent with "Expect: 100-continue" the client waits for the answer before it
+        // sends the body, so it reads the 413; should it start sending anyway (its wait is one second), the refused body is cut
+        // off by the close. Either way the form was refused, and the page must not exist.
         using var content = new MultipartFormDataContent { { new StringContent(new string('x', 2 * Forms.MaxBodyBytes)), "text" } };
-        var response = await _alice.PostAsync("/w/handbook/pages/HugeMultipart", content);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/w/handbook/pages/HugeMultipart") { Content = content };
+        request.Headers.ExpectContinue = true;
+        try
+        {
+            var response = await _alice.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is IOException)
+        {
+            // the connection was closed under the refused body: refused, as the 413 says
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, (await _alice.GetAsync("/w/handbook/pages/HugeMultipart")).StatusCode);
 
         using var many = new MultipartFormDataContent();
