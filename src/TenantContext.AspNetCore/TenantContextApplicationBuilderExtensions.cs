@@ -7,6 +7,7 @@ namespace Tenancy.AspNetCore;
 public static class TenantContextApplicationBuilderExtensions
 {
     private const string RoutingAddedKey = "__EndpointRouteBuilder";
+    private const string TenantContextAddedKey = "Tenancy.AspNetCore.UseTenantContext";
 
     /// <summary>
     /// Resolves the tenant of every request and runs the rest of the pipeline inside its scope.
@@ -40,7 +41,8 @@ public static class TenantContextApplicationBuilderExtensions
     /// <param name="configure">Adds resolvers and trusted proxies.</param>
     /// <returns><paramref name="app"/>, for chaining.</returns>
     /// <exception cref="InvalidOperationException">
-    /// <c>AddTenantContext</c> was not called, no resolver was configured, or a path prefix is configured after <c>UseRouting</c>.
+    /// <c>AddTenantContext</c> was not called, no resolver was configured, a path prefix is configured after <c>UseRouting</c>, or
+    /// <c>UseTenantContext</c> was already called on this pipeline (sibling branches of <c>app.Map</c> may each call it once).
     /// </exception>
     public static IApplicationBuilder UseTenantContext(this IApplicationBuilder app, Action<TenantResolutionOptions> configure)
     {
@@ -48,6 +50,15 @@ public static class TenantContextApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var host = app.ApplicationServices.GetService<TenantContextHost>() ?? throw new InvalidOperationException(
             "UseTenantContext needs the host's tenant configuration. Call builder.Services.AddTenantContext(b => …) before building the app.");
+        if (app.Properties.ContainsKey(TenantContextAddedKey))
+        {
+            // A second middleware would enter a second tenant scope inside the first: the request could be served for a
+            // tenant the first resolution did not choose.
+            throw new InvalidOperationException(
+                "UseTenantContext was already called on this pipeline (or on the pipeline this branch belongs to). Configure every resolver in one call: " +
+                "app.UseTenantContext(o => o.FromSubdomain(\"wiki.example\").FromPathPrefix(\"/w\")); the first resolver to name a tenant wins.");
+        }
+
         var options = new TenantResolutionOptions();
         configure(options);
         if (options.Resolvers.Count == 0)
@@ -70,6 +81,7 @@ public static class TenantContextApplicationBuilderExtensions
             app.UseRouting();
         }
 
+        app.Properties[TenantContextAddedKey] = true;
         return app.UseMiddleware<TenantScopeMiddleware>(options, host);
     }
 }

@@ -331,6 +331,42 @@ public sealed class MiddlewareTests
         Assert.Contains("before app.UseRouting()", error.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseTenantContext_twice_in_one_pipeline_is_refused_with_the_fix(bool pathPrefix)
+    {
+        // Twice would enter a second tenant scope inside the first: a request could be served for a tenant the first
+        // resolution did not choose (a header inside a subdomain, a second path prefix inside the first).
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddTenantContext(_ => { });
+        await using var app = builder.Build();
+        app.UseTenantContext(o => o.FromSubdomain("wiki.test"));
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseTenantContext(o =>
+        {
+            if (pathPrefix)
+            {
+                o.FromPathPrefix("/w");
+            }
+            else
+            {
+                o.FromTrustedHeader("X-Tenant");
+            }
+        }));
+        Assert.Contains("UseTenantContext was already called", error.Message);
+        Assert.Contains("one call", error.Message);
+    }
+
+    [Fact]
+    public async Task UseTenantContext_in_two_sibling_branches_is_allowed()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddTenantContext(_ => { });
+        await using var app = builder.Build();
+        app.Map("/a", a => a.UseTenantContext(o => o.FromSubdomain("wiki.test")));
+        app.Map("/b", b => b.UseTenantContext(o => o.FromSubdomain("wiki.test")));
+    }
+
     private sealed record Owner(string Host, string Tenant)
     {
         public override string ToString() => $"{Host}:{Tenant}";
