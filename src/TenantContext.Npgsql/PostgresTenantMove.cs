@@ -118,6 +118,14 @@ internal sealed class PostgresTenantMove
                 "from the migrations at the source's version, so both must agree. Run MigrateAllAsync (or `tenantctl migrate --all`), then move.");
         }
 
+        if (await PostgresLargeObjects.FindAsync(source, from, Options, cancellationToken).ConfigureAwait(false) is { } largeObjects)
+        {
+            throw new PostgresTenantException(_tenant,
+                $"Tenant '{_tenant}' cannot move: its data is partly in large objects ({largeObjects}), which live outside its tables, and a move " +
+                "copies and verifies tables only, so they would be left behind. Nothing was changed. Keep that data in a bytea column instead " +
+                "(a migration step that fills one from lo_get and unlinks the large objects), then move.");
+        }
+
         TenantMoveMode mode;
         string? modeReason;
         await using (var targetShard = await OpenAdminAsync(to.Shard, cancellationToken).ConfigureAwait(false))
