@@ -247,6 +247,7 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         b.Pooling = !placement.Moving; // a moving tenant's connections each hold a lease of their own (PostgresMoveLease)
         b.MaxPoolSize = Options.MaxConnectionsPerShard;
         b.MinPoolSize = 0;
+        b.NoResetOnClose = false; // a returned connection is reset (DISCARD ALL): the tenant settings of rows tenants, who share a pool, never reach the next renter
 
         var builder = new NpgsqlDataSourceBuilder(b.ConnectionString);
         if (placement.Isolation != PostgresIsolation.Rows && !Options.LoadServerTypesPerTenant)

@@ -81,6 +81,30 @@ public sealed class RowsTests
     }
 
     [Fact]
+    public async Task A_shard_connection_string_with_no_reset_on_close_still_never_hands_the_previous_tenants_settings_on()
+    {
+        // "No Reset On Close=true" is common Npgsql tuning; on the pool rows tenants share it would keep the last tenant's
+        // settings on a returned connection, so a connection rented without a tenant saw that tenant's rows.
+        await using var env = await RowsEnvAsync();
+        var o = new PostgresTenantOptions { Catalog = env.Cluster.ConnectionString(env.CatalogDb), Isolation = PostgresIsolation.Rows };
+        o.AddShard("main", new global::Npgsql.NpgsqlConnectionStringBuilder(env.Cluster.ConnectionString(env.ShardDbs[0])) { Username = env.ShardUser, NoResetOnClose = true }.ConnectionString);
+        o.Migrations.Add(1, "shared", SharedSql);
+        await using var router = new PostgresTenantDatabases(o);
+        var key = (await router.Catalog.CreateAsync("acme")).Key;
+        int pid;
+        await using (var c = await router.GetDatabase("acme").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO pages VALUES ($1, 1, 'acme''s')", key);
+            pid = await c.ScalarAsync<int>("SELECT pg_backend_pid()");
+        }
+
+        await using var shard = await router.OpenShardConnectionAsync();
+        Assert.Equal(pid, await shard.ScalarAsync<int>("SELECT pg_backend_pid()"));
+        Assert.True(string.IsNullOrEmpty(await shard.ScalarAsync<string?>("SELECT current_setting('tenancy.tenant', true)")));
+        await Assert.ThrowsAsync<global::Npgsql.PostgresException>(() => shard.ScalarAsync<long>("SELECT count(*) FROM pages")); // no tenant key: the policy's cast fails, no row is shown
+    }
+
+    [Fact]
     public async Task Database_tenants_get_a_database_of_their_own_which_delete_drops()
     {
         await using var env = await PgEnv.CreateAsync(o => o.DatabaseTemplate = "db_{tenant}_" + Environment.ProcessId);
