@@ -54,7 +54,7 @@ internal static class TenantScopes
                     return UseKind.NotAUse;
 
                 case UsingStatementSyntax usingStatement when child == usingStatement.Statement:
-                    if ((IsEnter(usingStatement.Expression, model, symbols, cancellationToken)
+                    if ((IsScope(usingStatement.Expression, model, symbols, cancellationToken)
                          || DeclaresEnter(usingStatement.Declaration, model, symbols, cancellationToken))
                         && !YieldsBefore(usingStatement.Statement, from: null, node, containingSymbol))
                     {
@@ -445,13 +445,49 @@ internal static class TenantScopes
 
         foreach (var variable in declaration.Variables)
         {
-            if (IsEnter(variable.Initializer?.Value, model, symbols, cancellationToken))
+            if (IsScope(variable.Initializer?.Value, model, symbols, cancellationToken))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// True when a <c>using</c> over <paramref name="expression"/> disposes a tenant scope: an Enter (see
+    /// <see cref="IsEnter(ExpressionSyntax?, SemanticModel, TenantSymbols, CancellationToken)"/>), or any value of type
+    /// <c>TenantScope</c> — a helper that returns one (<c>using (OpenTenant(t))</c>), a parameter or a field: every
+    /// <c>TenantScope</c> comes from an Enter, so a <c>using</c> over one is a scope whatever its name. Asked only of the
+    /// <c>using</c>s around or before a use, once the use was found tenant-scoped.
+    /// </summary>
+    private static bool IsScope(ExpressionSyntax? expression, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
+    {
+        if (expression is null || IsEnter(expression, model, symbols, cancellationToken))
+        {
+            return expression is not null;
+        }
+
+        while (true)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    expression = parenthesized.Expression;
+                    continue;
+                case AwaitExpressionSyntax awaited:
+                    expression = awaited.Expression;
+                    continue;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configured }:
+                    expression = configured.Expression;
+                    continue;
+                case LiteralExpressionSyntax:
+                    return false;
+            }
+
+            return OperationOf(expression, model, cancellationToken) is { Type: { } type }
+                && SymbolEqualityComparer.Default.Equals(type, symbols.TenantScope);
+        }
     }
 
     private static bool IsGuard(ExpressionSyntax condition, SemanticModel model, TenantSymbols symbols, CancellationToken cancellationToken)
@@ -466,6 +502,8 @@ internal static class TenantScopes
                 return OperationOf(condition, model, cancellationToken) is IPropertyReferenceOperation isActive && symbols.IsIsActive(isActive.Property);
             case InvocationExpressionSyntax invocation when InvokedName(invocation) == "TryGetCurrent":
                 return OperationOf(invocation, model, cancellationToken) is IInvocationOperation tryGet && symbols.IsTryGetCurrent(tryGet.TargetMethod);
+            case IsPatternExpressionSyntax or BinaryExpressionSyntax when ComparedWithBool(condition, out var operand, out var positive):
+                return positive && IsGuard(operand, model, symbols, cancellationToken);
             default:
                 return false;
         }
@@ -477,12 +515,57 @@ internal static class TenantScopes
         PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.LogicalNotExpression) => IsGuard(unary.Operand, model, symbols, cancellationToken),
         BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.LogicalOrExpression) =>
             IsNegatedGuard(binary.Left, model, symbols, cancellationToken) || IsNegatedGuard(binary.Right, model, symbols, cancellationToken),
+        IsPatternExpressionSyntax or BinaryExpressionSyntax when ComparedWithBool(condition, out var operand, out var positive) =>
+            !positive && IsGuard(operand, model, symbols, cancellationToken),
         _ => false,
+    };
+
+    /// <summary>
+    /// Reads <c>x is true</c>, <c>x is not false</c>, <c>x == true</c>, <c>x != false</c> (and <c>true == x</c>) as
+    /// <c>x</c> (<paramref name="positive"/>), and the four reverse forms as <c>!x</c>. Syntax only.
+    /// </summary>
+    private static bool ComparedWithBool(ExpressionSyntax condition, out ExpressionSyntax operand, out bool positive)
+    {
+        operand = condition;
+        positive = false;
+        switch (condition)
+        {
+            case IsPatternExpressionSyntax { Pattern: ConstantPatternSyntax { Expression: var constant } } pattern when BoolLiteral(constant) is { } value:
+                operand = pattern.Expression;
+                positive = value;
+                return true;
+            case IsPatternExpressionSyntax { Pattern: UnaryPatternSyntax { Pattern: ConstantPatternSyntax { Expression: var constant } } } pattern when BoolLiteral(constant) is { } value:
+                operand = pattern.Expression;
+                positive = !value;
+                return true;
+            case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.EqualsExpression) || binary.IsKind(SyntaxKind.NotEqualsExpression):
+                var left = BoolLiteral(binary.Left);
+                var right = BoolLiteral(binary.Right);
+                if ((left is null) == (right is null))
+                {
+                    return false;
+                }
+
+                operand = left is null ? binary.Left : binary.Right;
+                positive = (left ?? right)!.Value == binary.IsKind(SyntaxKind.EqualsExpression);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool? BoolLiteral(ExpressionSyntax expression) => expression switch
+    {
+        ParenthesizedExpressionSyntax parenthesized => BoolLiteral(parenthesized.Expression),
+        LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.TrueLiteralExpression) => true,
+        LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.FalseLiteralExpression) => false,
+        _ => null,
     };
 
     private static bool IsEarlyExit(StatementSyntax statement) => statement switch
     {
-        ReturnStatementSyntax or ThrowStatementSyntax => true,
+        ReturnStatementSyntax or ThrowStatementSyntax or ContinueStatementSyntax or BreakStatementSyntax => true,
+        YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldBreakStatement),
         ExpressionStatementSyntax { Expression: ThrowExpressionSyntax } => true,
         BlockSyntax block => block.Statements.Count > 0 && IsEarlyExit(block.Statements[block.Statements.Count - 1]),
         _ => false,
@@ -530,6 +613,13 @@ internal static class TenantScopes
                          && DisposedAfter(statements, i + 1, child, manual.Declaration.Variables[0].Identifier.ValueText)
                          && IsEnter(manual.Declaration.Variables[0].Initializer!.Value, model, symbols, cancellationToken):
                     return statement.Span.End;
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment }
+                    when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                         && NamesEnter(assignment.Right)
+                         && (DisposedAfter(statements, i + 1, child, target.Identifier.ValueText) || EnclosingFinallyDisposes(parent, target.Identifier.ValueText))
+                         && IsEnter(assignment.Right, model, symbols, cancellationToken):
+                    // TenantScope? s = null; try { s = …Enter(…); … } finally { s?.Dispose(); }, or s = …Enter(…); …; s.Dispose();
+                    return statement.Span.End;
             }
         }
 
@@ -554,7 +644,15 @@ internal static class TenantScopes
         return false;
     }
 
-    /// <summary>True when a statement after <paramref name="child"/> in the list disposes <paramref name="local"/>.</summary>
+    /// <summary>True when <paramref name="block"/> is the body of a <c>try</c> whose <c>finally</c> disposes <paramref name="local"/>.</summary>
+    private static bool EnclosingFinallyDisposes(SyntaxNode block, string local) =>
+        block is BlockSyntax { Parent: TryStatementSyntax { Finally: { } @finally } tryStatement } && tryStatement.Block == block
+        && DisposesLocal(@finally.Block, local);
+
+    /// <summary>
+    /// True when a statement after <paramref name="child"/> in the list disposes <paramref name="local"/>: a
+    /// <c>Dispose()</c> statement, or one under a null check (<c>if (s is not null) s.Dispose();</c>) or in a block.
+    /// </summary>
     private static bool DisposedAfter(IReadOnlyList<SyntaxNode> statements, int start, SyntaxNode child, string local)
     {
         var afterChild = false;
@@ -569,7 +667,7 @@ internal static class TenantScopes
             if (afterChild)
             {
                 var statement = statements[j] is GlobalStatementSyntax global ? global.Statement : statements[j];
-                if (statement is ExpressionStatementSyntax expression && DisposesLocal(expression, local))
+                if (statement is ExpressionStatementSyntax or IfStatementSyntax or BlockSyntax && DisposesLocal(statement, local))
                 {
                     return true;
                 }
@@ -633,6 +731,11 @@ internal static class TenantScopes
                 MemberBindingExpressionSyntax => (invocation.Parent as ConditionalAccessExpressionSyntax)?.Expression,
                 _ => null,
             };
+
+            while (receiver is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            {
+                receiver = receiver is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)receiver).Expression;
+            }
 
             if (receiver is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == local)
             {

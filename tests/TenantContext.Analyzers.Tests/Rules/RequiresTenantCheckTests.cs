@@ -812,4 +812,70 @@ public class RequiresTenantCheckTests
     public Task RequiresTenant_on_a_static_constructor_does_not_silence_its_body() => Verify.VerifyAsync(Usings + """
         class C { static object? s; [RequiresTenant] static C() { s = {|TC1001:Wiki.Db|}; } }
         """);
+
+    // ---- shapes from the outside corpus, second pass (issue 16) ----
+
+    [Fact]
+    public Task A_using_over_any_TenantScope_is_a_scope_a_helper_a_parameter_a_field() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            private readonly TenantScope _scope = null!;
+            static TenantScope Open(string t) => TenantContext.Enter(t);
+            static IDisposable OpenOther() => null!;
+            void A(string t) { using (Open(t)) { _ = Wiki.Db; } }
+            void B(string t) { using var s = Open(t); _ = Wiki.Db; }
+            void D(TenantScope s) { using (s) { _ = Wiki.Db; } }
+            async Task E(string t) { await using (Open(t).ConfigureAwait(false)) { _ = Wiki.Db; } }
+            void F() { using (_scope) { _ = Wiki.Db; } }
+            void G() { using (OpenOther()) { _ = {|TC1001:Wiki.Db|}; } }
+        }
+        """);
+
+    [Fact]
+    public Task Continue_break_and_yield_break_on_not_IsActive_guard_the_rest_of_the_block() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void A(string[] xs) { foreach (var x in xs) { if (!TenantContext.IsActive) continue; _ = Wiki.Db; } }
+            void B(string[] xs) { while (true) { if (!TenantContext.IsActive) { break; } _ = Wiki.Db; } }
+            System.Collections.Generic.IEnumerable<object> D() { if (!TenantContext.IsActive) yield break; yield return Wiki.Db; }
+            void E(string[] xs) { foreach (var x in xs) { if (TenantContext.IsActive) continue; _ = {|TC1001:Wiki.Db|}; } }
+        }
+        """);
+
+    [Fact]
+    public Task IsActive_compared_with_true_or_false_is_a_guard() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void A() { if (TenantContext.IsActive is false) return; _ = Wiki.Db; }
+            void B() { if (TenantContext.IsActive is true) { _ = Wiki.Db; } }
+            void D() { if (TenantContext.IsActive == false) return; _ = Wiki.Db; }
+            void E() { if (TenantContext.IsActive != true) throw new InvalidOperationException(); _ = Wiki.Db; }
+            void F() { if (TenantContext.IsActive is not true) return; _ = Wiki.Db; }
+            object? G() => TenantContext.IsActive == true ? Wiki.Db : null;
+            void H() { if (TenantContext.IsActive is false) { _ = {|TC1001:Wiki.Db|}; } }
+            void I() { if (TenantContext.IsActive == true) return; _ = {|TC1001:Wiki.Db|}; }
+        }
+        """);
+
+    [Fact]
+    public Task A_manual_Dispose_under_a_null_check_or_through_a_cast_ends_the_scope_there() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void A() { var s = TenantContext.Enter("acme"); _ = Wiki.Db; if (s is not null) s.Dispose(); }
+            void B() { var s = TenantContext.Enter("acme"); _ = Wiki.Db; if (s != null) { s.Dispose(); } }
+            void D() { var s = TenantContext.Enter("acme"); _ = Wiki.Db; ((IDisposable)s).Dispose(); }
+            void E() { var s = TenantContext.Enter("acme"); if (s is not null) s.Dispose(); _ = {|TC1001:Wiki.Db|}; }
+        }
+        """);
+
+    [Fact]
+    public Task A_scope_assigned_inside_a_try_whose_finally_disposes_it_is_a_scope_after_the_assignment() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            void A(string t) { TenantScope? s = null; try { s = TenantContext.Enter(t); _ = Wiki.Db; } finally { s?.Dispose(); } }
+            async Task B(string t) { TenantScope? s = null; try { s = TenantContext.Enter(t); await Task.Yield(); _ = Wiki.Db; } finally { if (s is not null) await s.DisposeAsync(); } }
+            void D(string t) { TenantScope? s = null; try { _ = {|TC1001:Wiki.Db|}; s = TenantContext.Enter(t); } finally { s?.Dispose(); } }
+            void E(string t) { TenantScope? s = null; try { s = TenantContext.Enter(t); } finally { } _ = {|TC1001:Wiki.Db|}; }
+        }
+        """);
 }
