@@ -56,8 +56,9 @@ internal static class WorkOutlivesScopeCheck
     private static void AnalyzeDroppedTask(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
         // Cheapest first: most calls are not dropped tasks. (Task.Run and the other starts never pass: the framework is not tenant-aware.)
+        // An async void method is never awaited: every call of one is fire-and-forget.
         var method = invocation.TargetMethod;
-        if (!IsDiscarded(invocation) || !IsAwaitable(method.ReturnType) || !symbols.InTenantAwareAssembly(method))
+        if (!IsDiscarded(invocation) || !(IsAwaitable(method.ReturnType) || method.ReturnsVoid && method.IsAsync) || !symbols.InTenantAwareAssembly(method))
         {
             return;
         }
@@ -98,11 +99,15 @@ internal static class WorkOutlivesScopeCheck
     private static bool IsAwaitable(ITypeSymbol type) =>
         type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } } };
 
-    /// <summary>True when the task is dropped: an expression statement, or assigned to the discard <c>_</c>.</summary>
+    /// <summary>
+    /// True when the task is dropped: an expression statement, or assigned to the discard <c>_</c> — also through
+    /// <c>.ConfigureAwait(…)</c>, which only wraps it (<c>_ = Task.Run(…).ConfigureAwait(false);</c>).
+    /// </summary>
     private static bool IsDiscarded(IOperation operation)
     {
         var value = operation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        while (value.Parent is IConversionOperation or IParenthesizedOperation
+               || value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configured && configured.Instance == value)
         {
             value = value.Parent;
         }

@@ -129,4 +129,30 @@ public class WorkOutlivesScopeCheckTests
             async Task M() { using (TenantContext.Enter("acme")) { await NotifyAsync(); } }
         }
         """);
+
+    // ---- shapes from the outside corpus, second pass (issue 16) ----
+
+    [Fact]
+    public Task A_task_dropped_through_ConfigureAwait_is_dropped() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            [RequiresTenant] static async Task NotifyAsync() { await Task.Yield(); }
+            [RequiresTenant] void A() { _ = Task.Run(() => {|TC1010:Wiki.Db|}).ConfigureAwait(false); }
+            [RequiresTenant] void B() { _ = {|TC1010:NotifyAsync()|}.ConfigureAwait(false); }
+            [RequiresTenant] async Task D() { await Task.Run(() => Wiki.Db).ConfigureAwait(false); }
+            [RequiresTenant] object E() => Task.Run(() => Wiki.Db).ConfigureAwait(false);
+        }
+        """);
+
+    [Fact]
+    public Task A_call_of_an_async_void_local_function_or_tenant_scoped_method_is_fire_and_forget() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            [RequiresTenant] static async void FireAsync() { await Task.Yield(); }
+            [RequiresTenant] void A() { Fire(); async void Fire() { await Task.Yield(); _ = {|TC1010:Wiki.Db|}; } }
+            [RequiresTenant] void B() { {|TC1010:FireAsync()|}; }
+            [RequiresTenant] void D() { Sync(); void Sync() { _ = Wiki.Db; } }
+            void E() { Fire(); async void Fire() { await Task.Yield(); _ = Wiki.Db; } }
+        }
+        """);
 }
