@@ -22,7 +22,7 @@ internal static class ResourceEscapeCheck
 
     /// <summary>The calls that store their arguments (into a static when their receiver is one).</summary>
     private static readonly string[] s_storingMethods =
-        ["Add", "TryAdd", "Insert", "Push", "Enqueue", "GetOrAdd", "AddOrUpdate", "TryUpdate", "AddRange", "TryWrite"];
+        ["Add", "TryAdd", "Insert", "Push", "Enqueue", "GetOrAdd", "AddOrUpdate", "TryUpdate", "AddRange", "TryWrite", "WriteAsync", "Set"];
 
     /// <summary>Adds the checks of assignments, static field and property initializers, and the calls that store into a static.</summary>
     public static void Register(OperationChecks checks, TenantSymbols symbols)
@@ -40,6 +40,7 @@ internal static class ResourceEscapeCheck
             OperationKind.CoalesceAssignment);
 
         checks.OnInvocation(["EnsureInitialized"], (c, invocation) => AnalyzeEnsureInitialized(c, invocation, symbols));
+        checks.OnInvocation(["Exchange", "CompareExchange"], (c, invocation) => AnalyzeInterlocked(c, invocation, symbols));
         checks.OnInvocation(s_storingMethods, (c, invocation) => AnalyzeStoringCall(c, invocation, symbols));
 
         checks.On(
@@ -92,13 +93,37 @@ internal static class ResourceEscapeCheck
     }
 
     /// <summary>
+    /// <c>Interlocked.Exchange(ref s_db, db)</c>, <c>Interlocked.CompareExchange(ref s_db, db, null)</c>: the value (not
+    /// the comparand) is stored into the static.
+    /// </summary>
+    private static void AnalyzeInterlocked(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
+    {
+        if (invocation.TargetMethod.ContainingType is not { Name: "Interlocked" }
+            || invocation.Arguments.Length < 2 || StaticRoot(invocation.Arguments[0].Value) is not { } target)
+        {
+            return;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { Ordinal: 1 })
+            {
+                Check(context, argument.Value, target, symbols, 0);
+            }
+        }
+    }
+
+    /// <summary>
     /// A call that stores its arguments into a static: <c>s_cache.Add(key, db)</c>, <c>s_cache.GetOrAdd(key, _ =&gt;
     /// GetDb())</c>, <c>s_queue.Enqueue(db)</c>.
     /// </summary>
     private static void AnalyzeStoringCall(OperationAnalysisContext context, IInvocationOperation invocation, TenantSymbols symbols)
     {
+        // An extension method (IMemoryCache.Set) takes its receiver as the first argument.
         var method = invocation.TargetMethod;
-        if (invocation.Instance is null || StaticRoot(invocation.Instance) is not { } target)
+        var extension = invocation.Instance is null && method.IsExtensionMethod && invocation.Arguments.Length > 0;
+        var receiver = extension ? invocation.Arguments[0].Value : invocation.Instance;
+        if (receiver is null || StaticRoot(receiver) is not { } target)
         {
             return;
         }
@@ -106,6 +131,11 @@ internal static class ResourceEscapeCheck
         var caches = method.Name is "GetOrAdd" or "AddOrUpdate";
         foreach (var argument in invocation.Arguments)
         {
+            if (extension && argument.Parameter is { Ordinal: 0 })
+            {
+                continue;
+            }
+
             if (caches)
             {
                 CheckFactory(context, argument.Value, target, $"returned by a '{method.Name}' factory", symbols);

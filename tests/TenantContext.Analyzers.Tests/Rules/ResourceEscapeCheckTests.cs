@@ -231,4 +231,34 @@ public class ResourceEscapeCheckTests
     public Task Static_field_assigned_a_scope_capture_is_not_reported() => Verify.VerifyAsync(Usings + """
         class C { static TenantSnapshot? s_snap; [RequiresTenant] void M() => s_snap = TenantContext.Capture(); }
         """);
+
+    // ---- shapes from the outside corpus, second pass (issue 16) ----
+
+    [Fact]
+    public Task Interlocked_Exchange_and_CompareExchange_into_a_static_are_escapes() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            static ITenantDatabase? s_db;
+            ITenantDatabase? _db;
+            [RequiresTenant] void A() => Interlocked.CompareExchange(ref s_db, {|TC1005:Wiki.Db|}, null);
+            [RequiresTenant] void B() { var db = Wiki.Db; Interlocked.Exchange(ref s_db, {|TC1005:db|}); }
+            [RequiresTenant] void D() => Interlocked.CompareExchange(ref _db, Wiki.Db, null);
+            [RequiresTenant] void E(ITenantDatabase other) => Interlocked.CompareExchange(ref s_db, other, Wiki.Db);
+        }
+        """);
+
+    [Fact]
+    public Task A_static_channel_WriteAsync_and_a_cache_Set_extension_are_escapes() => Verify.VerifyAsync(Usings + """
+        class Cache { }
+        static class CacheExtensions { public static T Set<T>(this Cache cache, object key, T value) => value; }
+        class C
+        {
+            static readonly System.Threading.Channels.Channel<ITenantDatabase> s_channel = System.Threading.Channels.Channel.CreateUnbounded<ITenantDatabase>();
+            static readonly Cache s_cache = new();
+            [RequiresTenant] ValueTask A() => s_channel.Writer.WriteAsync({|TC1005:Wiki.Db|});
+            [RequiresTenant] void B(string key) => s_cache.Set(key, {|TC1005:Wiki.Db|});
+            [RequiresTenant] void D(Cache local, string key) => local.Set(key, Wiki.Db);
+            [RequiresTenant] void E(string key) => s_cache.Set(key, Wiki.Storage.Root);
+        }
+        """);
 }
