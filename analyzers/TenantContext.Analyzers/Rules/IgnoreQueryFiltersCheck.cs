@@ -291,10 +291,17 @@ internal static class IgnoreQueryFiltersCheck
 
             foreach (var operation in argument.Value.DescendantsAndSelf())
             {
-                if (operation is IMemberReferenceOperation member && ReadFromParameter(member)
+                // A navigation read from a lambda's parameter, or a subquery on another set (db.Pages, db.Set<Page>()):
+                // the filters are off for every entity of the query, subqueries included.
+                if (operation is IMemberReferenceOperation member && (ReadFromParameter(member) || symbols.IsTenantOwnedSet(member.Type))
                     && (Candidate(operation.Type, symbols) ?? Candidate(ElementType(operation.Type), symbols)) is { } navigation)
                 {
                     return navigation;
+                }
+
+                if (operation is IInvocationOperation set && symbols.IsTenantOwnedSetCall(set.TargetMethod))
+                {
+                    return set.TargetMethod.TypeArguments[0];
                 }
             }
         }

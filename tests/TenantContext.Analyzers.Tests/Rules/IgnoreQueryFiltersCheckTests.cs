@@ -190,4 +190,17 @@ public class IgnoreQueryFiltersCheckTests
         [CrossTenant] partial class C { }
         partial class C { int M(IQueryable<Page> q) => q.IgnoreQueryFilters().Count(); }
         """);
+
+    // ---- shapes from the outside corpus, second pass (issue 16) ----
+
+    [Fact]
+    public Task A_subquery_on_a_tenant_owned_set_in_the_querys_lambdas_is_reached() => Verify.VerifyAsync(Model + """
+        abstract class AppDb : DbContext { public abstract DbSet<Page> Pages { get; } public abstract DbSet<Site> Sites { get; } }
+        class C
+        {
+            int A(AppDb db) => {|TC1006:db.Sites.IgnoreQueryFilters()|}.Count(s => db.Pages.Any(p => p.Title == s.Name));
+            int B(AppDb db) => {|TC1006:db.Sites.Where(s => db.Set<Page>().Any(p => p.Title == s.Name)).IgnoreQueryFilters()|}.Count();
+            int D(AppDb db, System.Collections.Generic.List<Page> cached) => db.Sites.IgnoreQueryFilters().Count(s => cached.Any(p => p.Title == s.Name));
+        }
+        """);
 }
