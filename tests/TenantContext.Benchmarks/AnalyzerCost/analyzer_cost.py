@@ -186,14 +186,13 @@ def run(args, cwd, env=None, cpu=None):
 
 
 def perf_share(data, analyzer_marker="[TenantContext.Analyzers]"):
-    """From a `perf record -g` file: (samples of the compiler process, of those the ones under our analyzers' frames).
-    The compiler is the process with the most samples in Roslyn's code; a sample counts as ours when any frame of its
-    stack is a method of the analyzers' assembly (the runtime's perf map names it `[TenantContext.Analyzers]`)."""
+    """From a `perf record -g` file: the compiler process's CPU samples, those under any analyzer's callbacks, and those
+    under ours. The compiler is the process with the most samples in Roslyn's code; a sample is an analyzer's when its
+    stack passes through the driver's AnalyzerExecutor.ExecuteAndCatchIfThrows, and ours when any frame is a method of
+    the analyzers' assembly (the runtime's perf map names it `[TenantContext.Analyzers]`)."""
     script = subprocess.run(["perf", "script", "-i", data, "-F", "pid,ip,sym", "--no-demangle"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, errors="replace").stdout
-    total = collections.Counter()
-    roslyn = collections.Counter()
-    ours = collections.Counter()
+    total, roslyn, analyzers, ours = (collections.Counter() for _ in range(4))
     for sample in script.split("\n\n"):
         lines = sample.strip().split("\n")
         if not lines or not lines[0].strip():
@@ -202,12 +201,14 @@ def perf_share(data, analyzer_marker="[TenantContext.Analyzers]"):
         total[pid] += 1
         if "[Microsoft.CodeAnalysis" in sample:
             roslyn[pid] += 1
+        if "AnalyzerExecutor::ExecuteAndCatchIfThrows" in sample:
+            analyzers[pid] += 1
         if analyzer_marker in sample:
             ours[pid] += 1
     if not roslyn:
-        return 0, 0
+        return 0, 0, 0
     compiler = roslyn.most_common(1)[0][0]
-    return total[compiler], ours[compiler]
+    return total[compiler], analyzers[compiler], ours[compiler]
 
 
 def main():
@@ -279,6 +280,8 @@ def main():
             print(f"run {i}: build {name} {elapsed:.1f}s wall, {cpus[name][-1]:.1f}s CPU, load average {os.getloadavg()[0]:.1f}", flush=True)
 
     for name, measured in shares.items():
+        if not measured:  # --runs 0: only the perf builds
+            continue
         label = "this checkout" if name == "with" else os.path.basename(options.compare_analyzers)
         ours = statistics.median(s[0] for s in measured)
         compile_s = statistics.median(s[2] for s in measured)
@@ -300,7 +303,7 @@ def main():
                 maps_before = set(glob.glob("/tmp/perf-*.map") + glob.glob("/tmp/perfinfo-*.map"))
                 run(["perf", "record", "-q", "-F", "499", "-g", "-o", data, "--", "dotnet", "build", "--no-restore",
                      "--no-incremental", "-nodeReuse:false", "-p:UseSharedCompilation=false", *properties], project, perf_env)
-                samples, ours = perf_share(data)
+                samples, analyzers, ours = perf_share(data)
                 for stale in set(glob.glob("/tmp/perf-*.map") + glob.glob("/tmp/perfinfo-*.map")) - maps_before:
                     try:
                         os.remove(stale)
@@ -308,7 +311,9 @@ def main():
                         pass
                 perf_shares[name].append(100 * ours / samples if samples else float("nan"))
                 print(f"perf {i} {name}: {ours} of the compiler's {samples} CPU samples under the TenantContext analyzers "
-                      f"({perf_shares[name][-1]:.2f}%), load average {os.getloadavg()[0]:.1f}", flush=True)
+                      f"({perf_shares[name][-1]:.2f}%); all analyzers' callbacks {analyzers} "
+                      f"({100 * analyzers / max(1, samples):.2f}%), ours {100 * ours / max(1, analyzers):.0f}% of them; "
+                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
         for name, measured in perf_shares.items():
             label = "this checkout" if name == "with" else os.path.basename(options.compare_analyzers)
             print(f"{name} ({label}): median CPU share of the compile under the TenantContext analyzers "
