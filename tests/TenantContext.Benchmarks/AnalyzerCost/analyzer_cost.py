@@ -14,9 +14,10 @@ callback's thread waited for a core or for a garbage collection, so it measures 
 --perf N (Linux `perf` needed), N more builds per analyzer assembly run under `perf record` (call stacks, the runtime's
 perf map on), and the script counts the compiler process's CPU samples whose stack passes through the TenantContext
 analyzers' code: their own CPU share of the compile, inclusive of the compiler code they call, which waiting does not
-inflate.
+inflate. The perf data stays in the work folder, and the runtime's /tmp/perf-PID.map files (about 9 MB per compile)
+stay for `perf report` to name the methods; delete them when done.
 """
-import argparse, collections, glob, os, re, resource, shutil, statistics, subprocess, sys, time
+import argparse, collections, os, re, resource, shutil, statistics, subprocess, sys, time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -300,15 +301,9 @@ def main():
                 if name == "without":
                     continue
                 data = os.path.join(options.work, f"perf-{i}-{name}.data")
-                maps_before = set(glob.glob("/tmp/perf-*.map") + glob.glob("/tmp/perfinfo-*.map"))
                 run(["perf", "record", "-q", "-F", "499", "-g", "-o", data, "--", "dotnet", "build", "--no-restore",
                      "--no-incremental", "-nodeReuse:false", "-p:UseSharedCompilation=false", *properties], project, perf_env)
                 samples, analyzers, ours = perf_share(data)
-                for stale in set(glob.glob("/tmp/perf-*.map") + glob.glob("/tmp/perfinfo-*.map")) - maps_before:
-                    try:
-                        os.remove(stale)
-                    except OSError:
-                        pass
                 perf_shares[name].append(100 * ours / samples if samples else float("nan"))
                 print(f"perf {i} {name}: {ours} of the compiler's {samples} CPU samples under the TenantContext analyzers "
                       f"({perf_shares[name][-1]:.2f}%); all analyzers' callbacks {analyzers} "
