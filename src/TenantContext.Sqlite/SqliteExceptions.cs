@@ -88,7 +88,8 @@ public sealed class TenantDatabaseCorruptException : TenantDatabaseException
     public TenantDatabaseCorruptException(string slug, string path, Exception innerException)
         : base(slug, path,
             $"The file of tenant '{slug}' ({path}) is not a usable SQLite database ({innerException.Message}). It was left untouched. " +
-            "Restore it from a backup (TenantCatalog.BackupAsync makes them), or move it aside so the tenant is created anew.",
+            $"Restore it from a backup with TenantCatalog.RestoreBackupAsync(\"{slug}\", FILE, replace: true) (`tenantctl restore-backup {slug} --from FILE --yes`; " +
+            "the damaged file is kept aside; BackupAsync makes backups), or move it aside so the tenant is created anew.",
             innerException)
     {
     }

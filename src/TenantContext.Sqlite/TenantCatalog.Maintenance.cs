@@ -39,6 +39,9 @@ public sealed partial class TenantCatalog
     /// meanwhile) and the folder flushed, so a restore that returned survives a power loss.</description></item>
     /// <item><description>The tenant's file exists: its data is replaced only when <paramref name="replace"/> is true, with SQLite's
     /// online backup into the live database (one write transaction: connections see the old data or the new, never a mix).</description></item>
+    /// <item><description>The tenant's file exists but is not a usable database (damaged: <see cref="CheckAsync"/> reports it), and
+    /// <paramref name="replace"/> is true: it is moved aside, never deleted, to <c>{file}.damaged-{UTC time}</c> (with its
+    /// <c>-wal</c> or <c>-journal</c>), then the backup is put in place as for a missing file.</description></item>
     /// </list>
     /// Every process's router checks the tenant again on its next open, and migrates a backup older than the code. A restore
     /// never creates a tenant: create it first (<see cref="CreateAsync"/>), then restore with <paramref name="replace"/>.
@@ -80,7 +83,15 @@ public sealed partial class TenantCatalog
                         "Nothing was changed. Back the tenant up first (BackupAsync), then restore with replace: true.");
                 }
 
-                CopyInto(slug, source, path);
+                if (IsDamaged(path))
+                {
+                    SetAside(slug, path); // the online backup cannot write into a file that is not a database
+                    PutInPlace(slug, source, path);
+                }
+                else
+                {
+                    CopyInto(slug, source, path);
+                }
             }
             else
             {
@@ -200,6 +211,47 @@ public sealed partial class TenantCatalog
         using var from = SqliteConnections.OpenUnpooled(source, SqliteOpenMode.ReadOnly, _router.BusyTimeoutMilliseconds);
         using var to = SqliteConnections.OpenUnpooled(path, SqliteOpenMode.ReadWrite, _router.BusyTimeoutMilliseconds);
         from.BackupDatabase(to);
+    }
+
+    /// <summary>Whether a tenant's file is not a usable SQLite database (its header or first page cannot be read).</summary>
+    private bool IsDamaged(string path)
+    {
+        try
+        {
+            using var connection = SqliteConnections.OpenUnpooled(path, SqliteOpenMode.ReadWrite, _router.BusyTimeoutMilliseconds);
+            SqliteConnections.Scalar(connection, null, "SELECT count(*) FROM sqlite_schema;");
+            return false;
+        }
+        catch (SqliteException ex) when (SqliteConnections.IsCorrupt(ex))
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Moves a damaged tenant file aside, never deleting it (what can be recovered from it still can be): its log first (a
+    /// crash in between leaves the log beside the aside name or the file, never lost), then the file; the folder is flushed.
+    /// </summary>
+    private void SetAside(string slug, string path)
+    {
+        _router.Release(slug);
+        var aside = path + ".damaged-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        if (File.Exists(aside))
+        {
+            aside += "-" + Guid.NewGuid().ToString("N")[..8];
+        }
+
+        foreach (var log in (string[])["-wal", "-journal"])
+        {
+            if (File.Exists(path + log))
+            {
+                File.Move(path + log, aside + log);
+            }
+        }
+
+        DurableFiles.Delete(path + "-shm");
+        File.Move(path, aside);
+        DurableFiles.FlushDirectory(System.IO.Path.GetDirectoryName(path)!);
     }
 
     /// <summary>

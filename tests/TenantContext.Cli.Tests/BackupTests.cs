@@ -54,6 +54,28 @@ public sealed class BackupTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_backup_puts_back_a_tenant_whose_file_check_found_damaged_and_keeps_the_damaged_file()
+    {
+        // check's advice for a damaged tenant is `restore-backup T --from FILE --yes`; it failed with "file is not a database".
+        (await Tool.RunAsync("--data-root", Root, "--migrations", Migrations, "create", "acme")).Expect(0);
+        Db.Exec(File("acme"), "INSERT INTO pages (slug) VALUES ('kept');");
+        (await Tool.RunAsync("--data-root", Root, "backup", "acme", "--to", _folder["backups"])).Expect(0);
+        var damaged = System.Text.Encoding.ASCII.GetBytes("a torn write left this where the header was, and more bytes after it");
+        System.IO.File.WriteAllBytes(File("acme"), damaged);
+        var check = (await Tool.RunAsync("--data-root", Root, "check", "acme")).Expect(4);
+        Assert.Contains("restore-backup T --from FILE --yes", check.Stdout + check.Stderr);
+
+        var restored = (await Tool.RunAsync("--data-root", Root, "restore-backup", "acme", "--from", Path.Combine(_folder["backups"], "acme.db"), "--yes", "--json")).Expect(0);
+
+        Assert.Equal(2, restored.Json.Has("version", JsonValueKind.Number).GetInt32());
+        Assert.Equal(1, Db.Scalar(File("acme"), "SELECT count(*) FROM pages WHERE slug = 'kept';"));
+        (await Tool.RunAsync("--data-root", Root, "--migrations", Migrations, "check", "acme")).Expect(0);
+        var aside = Assert.Single(Directory.GetFiles(Path.Combine(Root, "tenants"), "acme.db.damaged-*"), f => !f.EndsWith("-wal", StringComparison.Ordinal));
+        Assert.Equal(damaged, System.IO.File.ReadAllBytes(aside));
+        Assert.Contains(aside, restored.Stderr);
+    }
+
+    [Fact]
     public async Task Restore_backup_puts_back_a_catalogued_tenant_whose_file_was_lost()
     {
         // doctor's advice for "a catalogued tenant has no database file" is restore-backup; it failed with SQLite error 14.

@@ -82,6 +82,34 @@ public sealed class RestoreBackupTests : IDisposable
         Assert.Equal(1, Kept(router));
     }
 
+    [Fact]
+    public async Task A_damaged_live_file_is_kept_aside_and_replaced_when_asked_and_then_holds_the_backups_data()
+    {
+        // What `tenantctl check` tells the operator to do with a damaged tenant: it failed with "file is not a database"
+        // (the online backup cannot write into a file that is not a database).
+        using var router = Router();
+        var backup = await ArrangeAsync(router);
+        var path = router.GetDatabasePath("acme");
+        router.Release("acme");
+        SqliteConnection.ClearAllPools();
+        var damaged = System.Text.Encoding.ASCII.GetBytes("a torn write left this where the header was, and more bytes after it");
+        File.WriteAllBytes(path, damaged);
+        Assert.False((await router.Catalog.CheckAsync("acme")).IsHealthy);
+        var corrupt = await Assert.ThrowsAsync<TenantDatabaseCorruptException>(() => router.Catalog.StatsAsync("acme"));
+        Assert.Contains("RestoreBackupAsync(\"acme\", FILE, replace: true)", corrupt.Message);
+
+        var refused = await Assert.ThrowsAsync<TenantDatabaseException>(() => router.Catalog.RestoreBackupAsync("acme", backup));
+        Assert.Contains("replace", refused.Message);
+        Assert.Equal(damaged, File.ReadAllBytes(path));
+
+        var stats = await router.Catalog.RestoreBackupAsync("acme", backup, replace: true);
+
+        Assert.Equal(3, stats.Version);
+        Assert.Equal(1, Kept(router));
+        var aside = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".damaged-*"));
+        Assert.Equal(damaged, File.ReadAllBytes(aside)); // nothing lost: whatever can be recovered from it still can be
+    }
+
     private List<string> Everything() => Directory.GetFileSystemEntries(_folder.Path, "*", SearchOption.AllDirectories).Order().ToList();
 
     [Fact]

@@ -87,6 +87,13 @@ internal static class BackupCommands
             "tenantctl --postgres \"Host=db0;Database=platform;Username=ops\" backup --all --to /var/backups/tenants/$(date +%F)");
     }
 
+    /// <summary>The files a restore set aside as damaged (<c>TenantCatalog.RestoreBackupAsync</c>: <c>{file}.damaged-{UTC time}</c>).</summary>
+    private static string[] DamagedCopies(string target)
+        => Directory.Exists(Path.GetDirectoryName(target))
+            ? Directory.GetFiles(Path.GetDirectoryName(target)!, Path.GetFileName(target) + ".damaged-*")
+                .Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-journal", StringComparison.Ordinal)).ToArray()
+            : [];
+
     /// <summary>The file name ending of a PostgreSQL tenant backup (a ZIP: `unzip -l` lists its manifest and tables).</summary>
     internal const string PostgresBackupExtension = ".tenant.zip";
 
@@ -169,6 +176,7 @@ internal static class BackupCommands
                 created = true;
             }
 
+            var damagedBefore = DamagedCopies(target);
             TenantStats restored;
             try
             {
@@ -180,6 +188,11 @@ internal static class BackupCommands
             {
                 await store.Catalog.DeleteAsync(slug, CancellationToken.None).ConfigureAwait(false);
                 throw;
+            }
+
+            foreach (var aside in DamagedCopies(target).Except(damagedBefore))
+            {
+                context.Output.Note($"note: the damaged file of {slug} was not a database; it was kept as {aside} (with its -wal or -journal, if it had one; delete them once the restored tenant is checked).");
             }
 
             int version = restored.Version;
