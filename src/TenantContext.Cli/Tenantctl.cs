@@ -106,7 +106,7 @@ internal static class Tenantctl
         });
     }
 
-    private static (int Code, string Message) Describe(Exception ex) => ex switch
+    internal static (int Code, string Message) Describe(Exception ex) => ex switch
     {
         CliException cli => (cli.ExitCode, cli.Message),
         TenantMoveVerificationException mismatch => (ExitCodes.VerificationMismatch, mismatch.Message +
@@ -125,7 +125,10 @@ internal static class Tenantctl
         TenantDatabaseVersionException version => (ExitCodes.Error, version.Message +
             $" For tenantctl, \"this application\" is the migrations given with --migrations (up to version {version.SupportedVersion} here): pass the app's migrations."),
         TenantAlreadyExistsException or TenantUnavailableException or TenantDatabaseException => (ExitCodes.Error, ex.Message),
-        SqliteException sqlite => (ExitCodes.Error, $"SQLite: {sqlite.Message}. Run `tenantctl check` on the tenant, and `tenantctl doctor` for the data root."),
+        SqliteException { SqliteErrorCode: 13 or 10 } disk => (ExitCodes.Error, $"SQLite: {disk.Message.TrimEnd('.')}. The data root's file system is " +
+            "probably full (or failing): check its free space (`df -h DIR`) and the system log, free some, then run the command again. SQLite rolls " +
+            "back the transaction it could not write; on a full disk even reading can fail (a WAL database needs room for its -shm file)."),
+        SqliteException sqlite => (ExitCodes.Error, $"SQLite: {sqlite.Message.TrimEnd('.')}. Run `tenantctl check` on the tenant, and `tenantctl doctor` for the data root."),
         UnauthorizedAccessException or IOException => (ExitCodes.Error, $"{ex.Message} Check the permissions and free space of the data root (`tenantctl doctor`)."),
         ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException => (ExitCodes.Error, ex.Message),
         _ => (ExitCodes.Error, $"unexpected {ex.GetType().Name}: {ex.Message} (set TENANTCTL_DEBUG=1 for the stack trace)."),
