@@ -133,6 +133,12 @@ internal static class TenantScopes
 
                     break;
 
+                // A clause of a query expression is a lambda too (where, select, orderby, let, a second from, join keys):
+                // over IQueryable it is converted to an expression tree and quoted, as the lambda form is.
+                case QueryClauseSyntax or SelectOrGroupClauseSyntax or OrderingSyntax
+                    when child is ExpressionSyntax clauseExpression && ClauseQuoted(clauseExpression, model, cancellationToken):
+                    return UseKind.NotAUse;
+
                 case AnonymousFunctionExpressionSyntax lambda:
                     if (lambda is ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } or SimpleLambdaExpressionSyntax { AttributeLists.Count: > 0 }
                         && OperationOf(lambda, model, cancellationToken) is IAnonymousFunctionOperation lambdaOperation
@@ -177,6 +183,40 @@ internal static class TenantScopes
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the expression of a query clause is the body of a lambda the compiler converts to an expression tree
+    /// (a query over <c>IQueryable</c>): up from the clause's expression to the lambda it is the body of (a <c>let</c>
+    /// wraps it in an anonymous object first), then to the lambda's conversion or the parameter it is passed to.
+    /// </summary>
+    private static bool ClauseQuoted(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var operation = model.GetOperation(expression, cancellationToken);
+        for (var depth = 0; operation is not null && depth < 10; depth++, operation = operation.Parent)
+        {
+            if (operation is not IAnonymousFunctionOperation lambda)
+            {
+                continue;
+            }
+
+            for (var outer = lambda.Parent; outer is not null && depth < 14; depth++, outer = outer.Parent)
+            {
+                if (IsExpressionTree(outer.Type) || outer is IArgumentOperation { Parameter.Type: var parameterType } && IsExpressionTree(parameterType))
+                {
+                    return true;
+                }
+
+                if (outer is IArgumentOperation or IInvocationOperation)
+                {
+                    return false;
+                }
+            }
+
+            return false;
         }
 
         return false;

@@ -45,7 +45,7 @@ internal static class RequiresTenantCheck
             },
             OperationKind.FieldReference);
         checks.On(c => Analyze(c, ((IMethodReferenceOperation)c.Operation).Method, symbols), OperationKind.MethodReference);
-        checks.On(c => Analyze(c, ((IEventReferenceOperation)c.Operation).Event, symbols), OperationKind.EventReference);
+        checks.On(c => AnalyzeEvent(c, (IEventReferenceOperation)c.Operation, symbols), OperationKind.EventReference);
         checks.On(c => Analyze(c, ((IObjectCreationOperation)c.Operation).Constructor, symbols), OperationKind.ObjectCreation);
 
         // Operators and conversions are the most frequent operations of all (every implicit conversion is one), and
@@ -115,6 +115,29 @@ internal static class RequiresTenantCheck
         else if (written && property.SetMethod is { } setter && symbols.HasRequiresTenant(setter.OriginalDefinition))
         {
             Report(context, property, symbols);
+        }
+    }
+
+    /// <summary>An event use obliges through the event and, in <c>+=</c>/<c>-=</c>, through the accessor it runs (add or remove).</summary>
+    private static void AnalyzeEvent(OperationAnalysisContext context, IEventReferenceOperation reference, TenantSymbols symbols)
+    {
+        var @event = reference.Event;
+        if (!symbols.InTenantAwareAssembly(@event))
+        {
+            return;
+        }
+
+        if (symbols.IsTenantScoped(@event))
+        {
+            Report(context, @event, symbols);
+            return;
+        }
+
+        if (reference.Parent is IEventAssignmentOperation assignment
+            && (assignment.Adds ? @event.AddMethod : @event.RemoveMethod) is { } accessor
+            && symbols.HasRequiresTenant(accessor.OriginalDefinition))
+        {
+            Report(context, @event, symbols);
         }
     }
 

@@ -878,4 +878,33 @@ public class RequiresTenantCheckTests
             void E(string t) { TenantScope? s = null; try { s = TenantContext.Enter(t); } finally { } _ = {|TC1001:Wiki.Db|}; }
         }
         """);
+
+    [Fact]
+    public Task A_query_expression_over_IQueryable_is_quoted_like_its_lambdas() => Verify.VerifyAsync(Usings + """
+        public class Page : ITenantOwned { public string TenantId { get; set; } = ""; public string Slug { get; set; } = ""; }
+        class C
+        {
+            IQueryable<string> A(IQueryable<Page> pages) => from p in pages where p.TenantId == TenantContext.Current.Slug orderby p.Slug select p.Slug;
+            IQueryable<Page> B(IQueryable<Page> pages) => from p in pages let t = TenantContext.Current.Slug where p.TenantId == t select p;
+            System.Collections.Generic.IEnumerable<string> D(System.Collections.Generic.IEnumerable<Page> pages) => from p in pages where p.TenantId == {|TC1001:TenantContext.Current|}.Slug select p.Slug;
+            static IQueryable<Page> Of(string tenant) => null!;
+            IQueryable<Page> E() => from p in Of({|TC1001:TenantContext.Current|}.Slug) select p;
+        }
+        """);
+
+    [Fact]
+    public Task RequiresTenant_on_an_event_accessor_obliges_the_subscriptions_that_run_it() => Verify.VerifyAsync(Usings + """
+        class Bus
+        {
+            private Action? _h;
+            public event Action Changed { [RequiresTenant] add { _h += value; } remove { _h -= value; } }
+            public event Action Closed { add { _h += value; } [RequiresTenant] remove { _h -= value; } }
+        }
+        class C
+        {
+            void A(Bus b) { {|TC1001:b.Changed|} += () => { }; }
+            void B(Bus b, Action a) { b.Changed -= a; b.Closed += a; {|TC1001:b.Closed|} -= a; }
+            [RequiresTenant] void D(Bus b) { b.Changed += () => { }; }
+        }
+        """);
 }
