@@ -94,6 +94,8 @@ internal sealed class MarkTarget
                 return new MarkTarget(DiagnosticProperties.FixNone, "an initializer", null, null);
             case IMethodSymbol { MethodKind: MethodKind.StaticConstructor } when requiresTenant:
             case IMethodSymbol { IsStatic: true, Name: "Main", MethodKind: MethodKind.Ordinary } when requiresTenant:
+            case IMethodSymbol { IsStatic: true } moduleInitializer when requiresTenant && IsModuleInitializer(moduleInitializer):
+                // The runtime calls these with no scope: no caller can carry the obligation.
                 return new MarkTarget(DiagnosticProperties.FixEnterScope, text, null, null);
         }
 
@@ -121,6 +123,19 @@ internal sealed class MarkTarget
         return target is MemberDeclarationSyntax
             ? new MarkTarget(DiagnosticProperties.FixMarkMember, text, target, null)
             : new MarkTarget(DiagnosticProperties.FixNone, text, null, null);
+    }
+
+    private static bool IsModuleInitializer(IMethodSymbol method)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "ModuleInitializerAttribute", ContainingNamespace: { Name: "CompilerServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace.Name: "System" } } })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The member <paramref name="member"/> overrides or implements that does not require a tenant, if any.</summary>

@@ -364,4 +364,23 @@ public class AddRequiresTenantFixTests
         test.FixedState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
         return test.RunAsync();
     }
+
+    [Fact]
+    public Task No_fix_in_a_module_initializer() => Verify.VerifyFixAsync("""
+        using Tenancy;
+
+        class C
+        {
+            [System.Runtime.CompilerServices.ModuleInitializer]
+            internal static void Init() { _ = {|TC1001:Wiki.Db|}; }
+        }
+        """, """
+        using Tenancy;
+
+        class C
+        {
+            [System.Runtime.CompilerServices.ModuleInitializer]
+            internal static void Init() { _ = {|TC1001:Wiki.Db|}; }
+        }
+        """);
 }
