@@ -312,10 +312,57 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.DuplicateObject)
         {
-            throw new TenantAlreadyExistsException(placement.Slug,
-                $"Tenant '{placement.Slug}' cannot be created: {placement.Where} (or its role) already exists, left over from an earlier tenant or " +
-                $"made by another process. Delete it first (catalog.DeleteAsync(\"{placement.Slug}\") removes leftovers), or pick another name.");
+            throw new TenantAlreadyExistsException(placement.Slug, await ExistingMessageAsync(placement, cancellationToken).ConfigureAwait(false));
         }
+    }
+
+    /// <summary>
+    /// Why a tenant's schema, role or database could not be made because it exists: another catalogued tenant's (or the
+    /// platform's own) name, which is never offered for dropping; else a leftover of a create or restore that was killed
+    /// before its catalog row was written (or another process making it right now), named with the statement that removes
+    /// it. <see cref="DeleteAsync"/> cannot: it removes catalogued tenants only.
+    /// </summary>
+    private async Task<string> ExistingMessageAsync(PostgresPlacement placement, CancellationToken cancellationToken)
+    {
+        if (placement.Epoch == 1 && await ReadAsync(placement.Slug, true, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return $"Tenant '{placement.Slug}' was created by another process meanwhile. Nothing was changed.";
+        }
+
+        var database = placement.Isolation == PostgresIsolation.Database;
+        var name = database ? placement.DatabaseName : placement.SchemaName;
+        string? owner = null;
+        await using (var command = _dataSource.CreateCommand(
+            "SELECT slug FROM tenancy.tenants WHERE slug <> $1 AND (database_name = $2 AND ($3 OR (isolation = 'schema' AND schema_name = $4)) " +
+            "OR ($5 AND isolation = 'schema' AND schema_name = $4)) ORDER BY slug LIMIT 1"))
+        {
+            foreach (var value in (object[])[placement.Slug, placement.DatabaseName, database, placement.SchemaName, placement.RoleName is not null])
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            owner = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        var platform = database
+            ? name is "postgres" or "template0" or "template1" || name == new NpgsqlConnectionStringBuilder(Options.Catalog).Database
+              || Options.Shards.Keys.Any(s => _router.ShardPlacement(s).DatabaseName == name)
+            : name is "public" or "information_schema" || name.StartsWith("pg_", StringComparison.Ordinal) || name.StartsWith("tenancy", StringComparison.Ordinal);
+        var what = database ? $"database \"{name}\"" : $"schema \"{name}\"{(placement.RoleName is null ? "" : " (or its role)")}";
+        if (owner is not null || platform)
+        {
+            return $"Tenant '{placement.Slug}' cannot be made: its {what} on shard '{placement.Shard}' is already " +
+                   (owner is not null ? $"tenant '{owner}''s" : "the platform's own") +
+                   $". Pick another name for the tenant, or a {(database ? "DatabaseTemplate" : "SchemaTemplate")} that gives it another. Nothing was changed.";
+        }
+
+        var drop = database
+            ? $"DROP DATABASE {PostgresNames.Quote(name)}"
+            : $"DROP SCHEMA IF EXISTS {PostgresNames.Quote(name)} CASCADE" + (placement.RoleName is { } role ? $"; DROP ROLE IF EXISTS {PostgresNames.Quote(role)}" : "");
+        return $"Tenant '{placement.Slug}' cannot be made: its {what} already exists on shard '{placement.Shard}' but the catalog holds no tenant " +
+               $"'{placement.Slug}' - it was left by a create or restore that was interrupted before the catalog recorded the tenant, or another " +
+               $"process is making the tenant right now. Nothing was changed. Check what it holds; if none of it is needed, run `{drop}` in " +
+               $"database \"{(database ? "postgres" : placement.DatabaseName)}\" of that shard's server and create the tenant again, or pick another name.";
     }
 
     /// <summary>Drops the tenant's schema and role, or database (its rows in shared tables stay, under a key never reused).</summary>

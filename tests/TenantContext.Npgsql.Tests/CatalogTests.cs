@@ -197,6 +197,45 @@ public sealed class CatalogTests
         Assert.Equal(TenantUnavailableReason.Archived, ex.Reason);
     }
 
+    [Theory]
+    [InlineData(false, "left-over")]
+    [InlineData(true, "left-role")]
+    public async Task A_schema_left_by_an_interrupted_create_is_named_with_what_removes_it_and_nothing_is_dropped(bool roles, string tenant)
+    {
+        // What a create killed after making the schema (and its role) but before writing the catalog row leaves behind.
+        await using var env = await PgEnv.CreateAsync(o => o.EnforceWithRoles = roles);
+        var schema = $"\"tenant_{tenant}\"";
+        await env.ExecuteAsync((roles ? $"CREATE ROLE {schema} NOLOGIN; CREATE SCHEMA {schema} AUTHORIZATION {schema}" : $"CREATE SCHEMA {schema}") +
+            $"; CREATE TABLE {schema}.keep (x int); INSERT INTO {schema}.keep VALUES (1)");
+
+        var error = await Assert.ThrowsAsync<TenantAlreadyExistsException>(() => env.Catalog.CreateAsync(tenant));
+
+        Assert.DoesNotContain("DeleteAsync", error.Message); // it removes nothing of a tenant the catalog does not hold
+        Assert.Contains("Nothing was changed", error.Message);
+        Assert.False(await env.Catalog.DeleteAsync(tenant));
+        Assert.Equal(1, await env.ScalarAsync<int>($"SELECT x FROM {schema}.keep"));
+        Assert.Null(await env.Catalog.GetAsync(tenant));
+
+        // The statement the message names removes the leftover, and the tenant can then be created.
+        var sql = System.Text.RegularExpressions.Regex.Match(error.Message, "run `([^`]+)`").Groups[1].Value;
+        await env.ExecuteAsync(sql);
+        Assert.Equal(1, (await env.Catalog.CreateAsync(tenant)).Version);
+    }
+
+    [Fact]
+    public async Task A_schema_of_another_catalogued_tenant_is_never_offered_for_dropping()
+    {
+        // An older SchemaTemplate ("{tenant}") made tenant "tenant_x"'s schema "tenant_x"; today's template would give tenant "x" the same name.
+        await using var env = await PgEnv.CreateAsync(o => o.SchemaTemplate = "{tenant}");
+        await env.Catalog.CreateAsync("tenant_x");
+        await using var today = env.SecondRouter();
+
+        var error = await Assert.ThrowsAsync<TenantAlreadyExistsException>(() => today.Catalog.CreateAsync("x"));
+
+        Assert.Contains("tenant 'tenant_x'", error.Message);
+        Assert.DoesNotContain("DROP", error.Message);
+    }
+
     [Fact]
     public async Task A_deleted_tenant_leaves_nothing_a_later_tenant_of_the_same_name_inherits()
     {
