@@ -195,6 +195,10 @@ internal sealed class PostgresTenantMove
             await _catalog.ProvisionAsync(to, SharesRole(move), cancellationToken).ConfigureAwait(false);
             await using var target = await OpenAsync(to, role: true, cancellationToken).ConfigureAwait(false);
             await _router.Migrator.MigrateAsync(to, target, cancellationToken).ConfigureAwait(false);
+            if (!shared)
+            {
+                await CheckBuiltAsync(from, to, source, target, cancellationToken).ConfigureAwait(false);
+            }
 
             PostgresLogicalCopy? logical = null;
             PostgresRangeVerification? verification = null;
@@ -388,6 +392,38 @@ internal sealed class PostgresTenantMove
 
         Enter(TenantMovePhase.Done);
         return Report(from, to, tables, sequences, fenceDuration, kept, leftover, record.Epoch + 1) with { Mode = mode, ModeReason = modeReason };
+    }
+
+    /// <summary>
+    /// The target is built from the migrations: a table or column the source has and they do not make (added by hand, or by
+    /// code outside the migrations) would have nowhere to go. Named here, before anything is copied, instead of the server's
+    /// error in the middle of the copy or replication.
+    /// </summary>
+    private async Task CheckBuiltAsync(PostgresPlacement from, PostgresPlacement to, NpgsqlConnection source, NpgsqlConnection target, CancellationToken cancellationToken)
+    {
+        var built = (await PostgresTableCopy.ListAsync(target, null, to.SchemaName, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(t => t.Name, t => t.Columns, StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var table in await PostgresTableCopy.ListAsync(source, null, from.SchemaName, cancellationToken).ConfigureAwait(false))
+        {
+            if (built.TryGetValue(table.Name, out var columns))
+            {
+                missing.AddRange(table.Columns.Except(columns, StringComparer.Ordinal).Select(c => $"column \"{table.Name}\".\"{c}\""));
+            }
+            else
+            {
+                missing.Add($"table \"{table.Name}\"");
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new PostgresTenantException(_tenant,
+                $"Tenant '{_tenant}' cannot move: its {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not made by the migrations " +
+                $"(up to version {_router.Migrator.LatestVersion}) that build the target, so {(missing.Count == 1 ? "it was" : "they were")} added outside them and " +
+                "would have nowhere to go. Add a migration step that makes them (CREATE TABLE IF NOT EXISTS / ADD COLUMN IF NOT EXISTS, so it passes " +
+                $"where they exist), migrate, then move again. Nothing was switched: the tenant serves from {from.Where} as before.");
+        }
     }
 
     private const string RowsOffline =
