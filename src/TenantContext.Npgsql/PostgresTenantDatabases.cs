@@ -190,21 +190,43 @@ public sealed class PostgresTenantDatabases : IAsyncDisposable, IDisposable
         }
     }
 
-    private Task EnsureReadyAsync(PostgresPool pool, NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the pool's first-use migration once: the first open runs it, concurrent opens wait for it (as long as their own
+    /// cancellation allows). A failed run is not kept (the next open runs it again), and a cancelled one is its caller's
+    /// alone: an open that waited for it runs it itself instead of failing with a cancellation it did not ask for.
+    /// </summary>
+    private async Task EnsureReadyAsync(PostgresPool pool, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (ready, mine) = StartOrJoin(pool, connection, cancellationToken);
+            try
+            {
+                await (mine ? ready : ready.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!mine && !cancellationToken.IsCancellationRequested)
+            {
+                // The open that ran it was cancelled: take over on this connection.
+            }
+        }
+    }
+
+    private (Task Ready, bool Mine) StartOrJoin(PostgresPool pool, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var current = Interlocked.CompareExchange(ref pool.Ready, mine.Task, null);
         if (current is not null && !current.IsFaulted && !current.IsCanceled)
         {
-            return current;
+            return (current, false);
         }
 
         if (current is not null && Interlocked.CompareExchange(ref pool.Ready, mine.Task, current) != current)
         {
-            return pool.Ready!;
+            return (pool.Ready!, false);
         }
 
-        return RunAsync();
+        return (RunAsync(), true);
 
         async Task RunAsync()
         {

@@ -21,6 +21,40 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task A_first_use_cancelled_during_its_migration_does_not_fail_the_opens_waiting_for_it()
+    {
+        // Concurrent first use: the first open migrates, the others wait for it. When the first caller's request is cancelled
+        // (its client went away), the waiting opens must take over, not fail with a cancellation that was not theirs.
+        await using var env = await PgEnv.CreateAsync();
+        await env.Catalog.CreateAsync("acme");
+        await using var holder = new NpgsqlConnection(env.Cluster.ConnectionString(env.ShardDbs[0]));
+        await holder.OpenAsync();
+        await holder.ExecAsync("SELECT pg_advisory_lock(1, 42)"); // step 2 waits for it
+        await using var v2 = env.SecondRouter(o => o.Migrations.Add(2, "waits", "SELECT pg_advisory_xact_lock(1, 42)"));
+        using var cancel = new CancellationTokenSource();
+
+        var first = v2.GetDatabase("acme").OpenConnectionAsync(cancel.Token).AsTask();
+        await WaitForAsync(env, $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{env.ShardDbs[0]}' AND wait_event_type = 'Lock'", 1);
+        var second = v2.GetDatabase("acme").OpenConnectionAsync().AsTask();
+        await WaitForAsync(env, $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{env.ShardDbs[0]}' AND backend_type = 'client backend'", 3);
+        await Task.Delay(300); // the second open has its connection and waits for the first's migration
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        await holder.ExecAsync("SELECT pg_advisory_unlock(1, 42)");
+
+        await using var c = await second.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, await c.ScalarAsync<int>("SELECT max(version) FROM tenancy_migrations"));
+    }
+
+    private static async Task WaitForAsync(PgEnv env, string countSql, long atLeast)
+    {
+        for (var i = 0; i < 600 && await env.Cluster.ScalarAsync<long>(countSql) < atLeast; i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task A_tenant_newer_than_the_code_refuses_to_open()
     {
         await using var env = await PgEnv.CreateAsync(o => o.Migrations.Add(2, "tags", "ALTER TABLE pages ADD COLUMN tags text[]"));
