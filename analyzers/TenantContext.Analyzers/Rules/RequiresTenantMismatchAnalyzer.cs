@@ -75,7 +75,24 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var interfaces = type.TypeKind == TypeKind.Interface ? ImmutableArray<INamedTypeSymbol>.Empty : type.AllInterfaces;
+        if (type.TypeKind == TypeKind.Interface)
+        {
+            // A derived interface's explicit override (interface IB : IA { void IA.M() { } }) is the implementation every
+            // class implementing IB without its own inherits: the same edge as a class's implementation.
+            var explicitlyImplemented = ExplicitlyImplemented(member);
+            if (!explicitlyImplemented.IsEmpty)
+            {
+                var markedInInterface = Marked(member, symbols);
+                foreach (var implemented in explicitlyImplemented)
+                {
+                    Compare(context, member, implemented, markedInInterface, symbols);
+                }
+            }
+
+            return;
+        }
+
+        var interfaces = type.AllInterfaces;
 
         // Most members override nothing and implement nothing: then there is no edge to compare, and no attribute is
         // read (reading one binds the member's attributes on this analyzer's account, under the compiler's threads).
@@ -114,7 +131,8 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
         {
             Report(context, member, $"'{Display.Member(member)}' is marked [RequiresTenant] but '{Display.Member(baseMember)}' is not, so calls through '{Display.Member(baseMember)}' go unchecked; mark '{Display.Member(baseMember)}' with [RequiresTenant] too, or remove it here");
         }
-        else if (!marked && baseScoped && member is not IMethodSymbol { AssociatedSymbol: { } } && symbols.InTenantAwareAssembly(baseMember) && DirectlyMarked(baseMember, symbols))
+        else if (!marked && baseScoped && symbols.InTenantAwareAssembly(baseMember)
+                 && (member is IMethodSymbol { AssociatedSymbol: { } } ? OnlyAccessorMarked(baseMember, symbols) : DirectlyMarked(baseMember, symbols)))
         {
             Report(context, member, $"'{Display.Member(member)}' overrides or implements '{Display.Member(baseMember)}', which is marked [RequiresTenant], but is not marked itself, so direct calls to it go unchecked; mark '{Display.Member(member)}' with [RequiresTenant]");
         }
@@ -139,6 +157,22 @@ public sealed class RequiresTenantMismatchAnalyzer : DiagnosticAnalyzer
 
         return baseMember.ContainingType is { TypeKind: TypeKind.Interface } type && symbols.HasRequiresTenant(type);
     }
+
+    /// <summary>
+    /// The base member is a getter or setter marked on its own, its property not: only the accessor edge can report it
+    /// (when the property is marked, the property's own edge does, once).
+    /// </summary>
+    private static bool OnlyAccessorMarked(ISymbol baseMember, TenantSymbols symbols) =>
+        baseMember is IMethodSymbol { AssociatedSymbol: { } baseProperty } && symbols.HasRequiresTenant(baseMember)
+        && !DirectlyMarked(baseProperty, symbols);
+
+    private static ImmutableArray<ISymbol> ExplicitlyImplemented(ISymbol member) => member switch
+    {
+        IMethodSymbol m => ImmutableArray<ISymbol>.CastUp(m.ExplicitInterfaceImplementations),
+        IPropertySymbol p => ImmutableArray<ISymbol>.CastUp(p.ExplicitInterfaceImplementations),
+        IEventSymbol e => ImmutableArray<ISymbol>.CastUp(e.ExplicitInterfaceImplementations),
+        _ => ImmutableArray<ISymbol>.Empty,
+    };
 
     private static void AnalyzeType(SymbolAnalysisContext context, TenantSymbols symbols)
     {

@@ -202,4 +202,40 @@ public class RequiresTenantMismatchAnalyzerTests
     public Task Unmarked_override_of_a_framework_member_is_not_reported() => Verify.VerifyAsync(Usings + """
         class C { public override string ToString() => ""; }
         """);
+
+    [Fact]
+    public Task Unmarked_property_implementing_an_interface_property_with_a_marked_getter_is_reported() => Verify.VerifyAsync(Usings + """
+        interface INamed { string Name { [RequiresTenant] get; } }
+        class Named : INamed { public string Name => {|TC1007:"x"|}; }
+        """);
+
+    [Fact]
+    public Task Unmarked_override_of_a_property_with_a_marked_getter_is_reported() => Verify.VerifyAsync(Usings + """
+        class Base { public virtual string Name { [RequiresTenant] get => ""; } }
+        class Derived : Base { public override string Name { {|TC1007:get|} => "x"; } }
+        """);
+
+    [Fact]
+    public Task Property_with_a_marked_getter_implementing_one_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface INamed { string Name { [RequiresTenant] get; } }
+        class Named : INamed { public string Name { [RequiresTenant] get => "x"; } }
+        """);
+
+    [Fact]
+    public Task Unmarked_implementation_of_a_marked_property_is_reported_once() => Verify.VerifyAsync(Usings + """
+        interface INamed { [RequiresTenant] string Name { get; } }
+        class Named : INamed { public string {|TC1007:Name|} => "x"; }
+        """);
+
+    [Fact]
+    public Task Unmarked_explicit_override_in_a_derived_interface_is_reported() => Verify.VerifyAsync(Usings + """
+        interface IA { [RequiresTenant] void M(); }
+        interface IB : IA { void IA.{|TC1007:M|}() { } }
+        """);
+
+    [Fact]
+    public Task Marked_explicit_override_in_a_derived_interface_is_not_reported() => Verify.VerifyAsync(Usings + """
+        interface IA { [RequiresTenant] void M(); }
+        interface IB : IA { [RequiresTenant] void IA.M() { } }
+        """);
 }
