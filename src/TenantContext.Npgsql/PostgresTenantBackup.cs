@@ -52,6 +52,14 @@ internal sealed class PostgresTenantBackup(PostgresTenantDatabases router, Postg
         await using var connection = rows
             ? await router.OpenShardConnectionAsync(placement.Shard, cancellationToken).ConfigureAwait(false)
             : await router.OpenAsync(placement, setTenant: false, migrate: false, async: true, cancellationToken).ConfigureAwait(false);
+        if (await PostgresLargeObjects.FindAsync(connection, placement, Options, cancellationToken).ConfigureAwait(false) is { } largeObjects)
+        {
+            throw new PostgresTenantException(tenant,
+                $"Tenant '{tenant}' cannot be backed up: its data is partly in large objects ({largeObjects}), which live outside its tables, " +
+                "and a backup holds tables only, so a restore would bring back ids that name nothing. Nothing was written. Keep that data in a " +
+                "bytea column instead (a migration step that fills one from lo_get and unlinks the large objects), then back up.");
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, StableText, cancellationToken).ConfigureAwait(false);

@@ -506,6 +506,8 @@ public sealed class PostgresTenantCatalog : ITenantCatalog, IDisposable
     /// <param name="cancellationToken">Cancels the backup (what was written to <paramref name="destination"/> is then incomplete: discard it).</param>
     /// <returns>The manifest written.</returns>
     /// <exception cref="TenantUnavailableException">The tenant is not catalogued.</exception>
+    /// <exception cref="PostgresTenantException">The tenant's tables reference large objects (an <c>oid</c> column, or a domain over
+    /// one such as <c>lo</c>), which a backup of tables would leave behind: nothing is written.</exception>
     public Task<PostgresBackupManifest> BackupAsync(string tenant, Stream destination, CancellationToken cancellationToken = default)
         => new PostgresTenantBackup(_router, this).BackupAsync(tenant, destination, cancellationToken);
 

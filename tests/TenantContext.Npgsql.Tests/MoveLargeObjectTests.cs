@@ -6,6 +6,7 @@ namespace Tenancy.Npgsql.Tests;
 /// Large objects live outside the tables that name them (<c>pg_largeobject</c>, one per database): a move copies and
 /// verifies tables, so a tenant whose tables reference large objects is refused before anything changes, instead of
 /// arriving with the same oids (the verification passes) and its large objects left behind or dropped with the source.
+/// A backup, which holds tables only, refuses such a tenant the same way.
 /// </summary>
 public sealed class MoveLargeObjectTests
 {
@@ -35,6 +36,27 @@ public sealed class MoveLargeObjectTests
         Assert.Equal(("main", 1L, false), (record.Shard, record.Epoch, record.IsMoving));
         Assert.Equal(0L, await env.MoveRowsAsync());
         await using var after = await env.Router.GetDatabase(tenant).OpenConnectionAsync();
+        Assert.Equal("hello", await after.ScalarAsync<string>("SELECT convert_from(lo_get(content), 'UTF8') FROM files WHERE id = 1"));
+    }
+
+    [Fact]
+    public async Task A_tenant_whose_tables_reference_large_objects_is_not_backed_up()
+    {
+        await using var env = await MoveEnv.CreateAsync(steps: Steps);
+        await env.Catalog.CreateAsync("lo-backup", "main");
+        await using (var c = await env.Router.GetDatabase("lo-backup").OpenConnectionAsync())
+        {
+            await c.ExecAsync("INSERT INTO files VALUES (1, lo_from_bytea(0, 'hello'::bytea))");
+        }
+
+        using var destination = new MemoryStream();
+        var ex = await Assert.ThrowsAsync<PostgresTenantException>(() => env.Catalog.BackupAsync("lo-backup", destination));
+
+        Assert.Contains("large object", ex.Message);
+        Assert.Contains("\"files\".\"content\"", ex.Message);
+        Assert.Contains("Nothing was written", ex.Message);
+        Assert.Equal(0L, destination.Length);
+        await using var after = await env.Router.GetDatabase("lo-backup").OpenConnectionAsync();
         Assert.Equal("hello", await after.ScalarAsync<string>("SELECT convert_from(lo_get(content), 'UTF8') FROM files WHERE id = 1"));
     }
 
