@@ -22,7 +22,8 @@ public sealed partial class TenantAccessorsGenerator : IIncrementalGenerator
         IncrementalValuesProvider<AccessorClassResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeMetadataName,
-                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                // A record is a class too (the attribute allows it): it reaches the parser, which refuses it (TC2001: not static).
+                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                 transform: static (ctx, ct) => Parser.Parse(ctx, ct))
             .Where(static r => r is not null)
             .Select(static (r, _) => r!)

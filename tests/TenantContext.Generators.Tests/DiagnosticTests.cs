@@ -52,6 +52,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void TC2001_is_reported_for_a_record()
+    {
+        var outcome = Run("""
+            namespace Demo;
+            [Tenancy.TenantAccessors]
+            public sealed partial record Wiki { public static partial WikiDatabase Db { get; } }
+            """);
+        Assert.Equal("Wiki", Single(outcome, "TC2001").Text);
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
     public void TC2001_is_not_reported_for_a_static_partial_class()
         => AssertClean(Run("""
             namespace Demo;
