@@ -168,6 +168,12 @@ internal static class MemberNames
             return "it is an instance member and the singleton is static; name a static member (a tenant accessor)";
         }
 
+        // The fix writes the replacement where the field or property was read: a method or event there is no value.
+        if (singleton is IFieldSymbol or IPropertySymbol && replacement is not (IFieldSymbol or IPropertySymbol))
+        {
+            return $"it is a {(replacement is IMethodSymbol ? "method" : "event")} and the singleton is a field or property; name a property or field (a tenant accessor)";
+        }
+
         var singletonType = TypeOf(singleton);
         var replacementType = TypeOf(replacement);
         if (singletonType is not null && replacementType is not null && singleton is IFieldSymbol or IPropertySymbol)

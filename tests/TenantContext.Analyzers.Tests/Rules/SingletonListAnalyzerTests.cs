@@ -189,4 +189,16 @@ public class SingletonListAnalyzerTests
     public Task Use_of_a_compatible_static_member_is_not_reported() => ReplacementVerify.VerifyAsync("""
         class G { [Tenancy.TenantSingleton(Use = "Wiki.Storage")] public static Tenancy.ITenantStorage? S; }
         """);
+
+    [Fact]
+    public Task A_method_named_as_the_replacement_of_a_field_or_property_is_reported() => ReplacementVerify.VerifyAsync("""
+        using Tenancy;
+        class G
+        {
+            [TenantSingleton(Use = {|TC1008:"G.GetStore"|})] public static ITenantStorage S = null!;
+            [TenantSingleton(Use = {|TC1008:"G.GetStore"|})] public static ITenantStorage P { get; } = null!;
+            [TenantSingleton(Use = "Wiki.Storage")] public static ITenantStorage Q { get; } = null!;
+            public static ITenantStorage GetStore() => null!;
+        }
+        """);
 }
